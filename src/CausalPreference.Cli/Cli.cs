@@ -1,0 +1,55 @@
+using System.CommandLine;
+using CausalPreference.IO;
+
+namespace CausalPreference.Cli;
+
+/// <summary>Exit codes and error handling shared by every verb: 0 ok, 2 bad input, 1 failure.</summary>
+public static class Cli
+{
+    public const int Ok = 0, Failure = 1, BadInput = 2;
+
+    public static int Invoke(RootCommand root, string[] args)
+    {
+        var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
+        try
+        {
+            return root.Parse(args).Invoke(config);
+        }
+        catch (Exception e) { return Report(e); }
+    }
+
+    /// <summary>Sets the verb's action, mapping <see cref="InputException"/> to exit code 2 and anything else to 1.</summary>
+    public static void SetAction(Command command, Func<ParseResult, int> action) =>
+        command.SetAction(pr =>
+        {
+            try { return action(pr); }
+            catch (Exception e) { return Report(e); }
+        });
+
+    public static int Report(Exception e)
+    {
+        while (e is AggregateException { InnerExceptions.Count: 1 } ae) e = ae.InnerException!;
+        if (e is InputException ie)
+        {
+            Console.Error.WriteLine($"error: {ie.Message}");
+            return BadInput;
+        }
+        if (e is OperationCanceledException)
+        {
+            Console.Error.WriteLine("cancelled");
+            return Failure;
+        }
+        Console.Error.WriteLine($"failed: {e.Message}");
+        if (Environment.GetEnvironmentVariable("CAUSALPO_DEBUG") == "1") Console.Error.WriteLine(e);
+        else Console.Error.WriteLine("(set CAUSALPO_DEBUG=1 for the stack trace)");
+        return Failure;
+    }
+
+    /// <summary>An option with a description and an optional default.</summary>
+    public static Option<T> Opt<T>(string name, string description, T? defaultValue = default, bool required = false)
+    {
+        var o = new Option<T>(name) { Description = description, Required = required };
+        if (defaultValue is not null) o.DefaultValueFactory = _ => defaultValue;
+        return o;
+    }
+}

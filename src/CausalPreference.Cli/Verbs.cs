@@ -1,0 +1,13 @@
+using System.CommandLine;
+using CausalPreference.Cli.Commands;
+
+namespace CausalPreference.Cli;
+
+/// <summary>Every verb of causalpo, one file each under Commands/.</summary>
+public static class Verbs
+{
+    public static IEnumerable<Command> All()
+    {
+        yield return InfoCommand.Build();
+    }
+}

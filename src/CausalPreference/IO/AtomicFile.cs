@@ -1,0 +1,47 @@
+using System.Text;
+
+namespace CausalPreference.IO;
+
+/// <summary>Writes files so a reader never sees a partial one: write to a temporary file in the same folder, flush, then rename.</summary>
+public static class AtomicFile
+{
+    public static void WriteAllText(string path, string contents) => Write(path, s => { var b = new UTF8Encoding(false).GetBytes(contents); s.Write(b); });
+
+    public static void WriteAllBytes(string path, byte[] bytes) => Write(path, s => s.Write(bytes));
+
+    /// <summary>Calls <paramref name="write"/> on a temporary stream, then atomically renames it over <paramref name="path"/>.</summary>
+    public static void Write(string path, Action<Stream> write)
+    {
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full)!;
+        try { Directory.CreateDirectory(dir); }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        { throw new InputException($"cannot create the output folder: {e.Message}. Choose a writable location.", dir, inner: e); }
+        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                write(fs);
+                fs.Flush(true);
+            }
+            File.Move(tmp, full, overwrite: true);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            TryDelete(tmp);
+            throw new InputException($"cannot write here: {e.Message}. Choose a writable output location.", full, inner: e);
+        }
+        catch
+        {
+            TryDelete(tmp);
+            throw;
+        }
+    }
+
+    /// <summary>Writes through a <see cref="TextWriter"/> (UTF-8, no BOM), atomically.</summary>
+    public static void WriteText(string path, Action<TextWriter> write) =>
+        Write(path, s => { using var w = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true); write(w); w.Flush(); });
+
+    static void TryDelete(string p) { try { if (File.Exists(p)) File.Delete(p); } catch { } }
+}
