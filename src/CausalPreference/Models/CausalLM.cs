@@ -1,0 +1,54 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CausalPreference.Models;
+
+/// <summary>
+/// A decoder-only language model: token ids [B,T] in, next-token logits [B,T,V] out. Every family
+/// (GPT-2, Llama, ...) derives from this, so scoring, generation and training are written once.
+/// </summary>
+public abstract class CausalLM : nn.Module<Tensor, Tensor>
+{
+    protected CausalLM(string name, ModelConfig config) : base(name) { Config = config; }
+
+    public ModelConfig Config { get; }
+
+    /// <summary>Logits for ids [B,T]; with a cache, the ids continue the cached positions and the cache is extended.</summary>
+    public abstract Tensor Forward(Tensor ids, KvCache? cache);
+
+    public override Tensor forward(Tensor ids) => Forward(ids, null);
+
+    /// <summary>Last hidden state [B,T,D] (after the final norm), used by outcome-model heads.</summary>
+    public abstract Tensor Hidden(Tensor ids);
+
+    public Device Device => parameters().First().device;
+
+    public long ParameterCount() => parameters().Sum(p => p.numel());
+}
+
+/// <summary>Per-layer key/value cache for incremental decoding.</summary>
+public sealed class KvCache : IDisposable
+{
+    public Tensor?[] Keys { get; }
+    public Tensor?[] Values { get; }
+    public KvCache(int layers) { Keys = new Tensor?[layers]; Values = new Tensor?[layers]; }
+    /// <summary>Number of positions already cached.</summary>
+    public long Length => Keys[0] is { } k ? k.shape[2] : 0;
+
+    /// <summary>Appends k, v [B,H,T,Dh] for one layer and returns the full cached tensors.</summary>
+    public (Tensor k, Tensor v) Append(int layer, Tensor k, Tensor v)
+    {
+        var (pk, pv) = (Keys[layer], Values[layer]);
+        var nk = pk is null ? k.detach() : torch.cat(new[] { pk, k.detach() }, 2);
+        var nv = pv is null ? v.detach() : torch.cat(new[] { pv, v.detach() }, 2);
+        nk.DetachFromDisposeScope(); nv.DetachFromDisposeScope();
+        pk?.Dispose(); pv?.Dispose();
+        Keys[layer] = nk; Values[layer] = nv;
+        return (nk, nv);
+    }
+
+    public void Dispose()
+    {
+        for (int i = 0; i < Keys.Length; i++) { Keys[i]?.Dispose(); Values[i]?.Dispose(); Keys[i] = Values[i] = null; }
+    }
+}

@@ -1,0 +1,222 @@
+using System.Diagnostics;
+using System.Text.Json;
+using CausalPreference.IO;
+using CausalPreference.Models;
+using CausalPreference.Text;
+using TorchSharp;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace CausalPreference.Training;
+
+/// <summary>What one optimizer step's loss function returns.</summary>
+public sealed record StepOutput(Tensor Loss, long Tokens, IReadOnlyDictionary<string, double>? Metrics = null);
+
+/// <summary>What one validation pass returns: the loss that selects the best checkpoint, and any metrics.</summary>
+public sealed record EvalOutput(double Loss, IReadOnlyDictionary<string, double>? Metrics = null);
+
+/// <summary>Summary of a finished run (also written to training.json).</summary>
+public sealed record TrainResult(int BestEpoch, double BestValidationLoss, long Steps, bool Resumed, IReadOnlyList<Dictionary<string, double>> Epochs);
+
+/// <summary>
+/// The optimization loop shared by FT and the causal objectives (the HF Trainer equivalent of SPEC §10.11):
+/// seeded shuffling per epoch, AdamW, linear decay, global grad-norm clipping, a validation pass after each epoch
+/// with the best checkpoint kept, a log line per step (train_log.jsonl), and resumable state in OUT/.state/.
+/// Determinism: the data order of epoch e comes from (seed, e) and the random stream of step s (dropout) from
+/// (seed, s), and the optimizer state is saved exactly, so a resumed run reaches the same weights as an uninterrupted one.
+/// </summary>
+public static class TrainLoop
+{
+    const string StateDir = ".state";
+    static readonly JsonSerializerOptions StateJson = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    sealed record State(long Step, int Epoch, int BatchInEpoch, double BestLoss, int BestEpoch, string Settings,
+                        List<Dictionary<string, double>> Epochs, bool Finished);
+
+    public static TrainResult Run(CausalLM model, ITokenizer tok, int itemCount, Func<int[], StepOutput> step,
+        Func<EvalOutput>? evaluate, TrainerOptions opts, string outDir, string settingsFingerprint,
+        IProgress<TrainingProgress>? progress = null, CancellationToken ct = default,
+        Action<string>? saveExtra = null, long stopAfterSteps = long.MaxValue)
+    {
+        opts.Validate();
+        if (itemCount < 1) throw new InputException("there is nothing to train on (0 training rows)");
+        var stateDir = Path.Combine(outDir, StateDir);
+        var stateFile = Path.Combine(stateDir, "state.json");
+        var logFile = Path.Combine(outDir, "train_log.jsonl");
+        var trainable = model.parameters().Where(p => p.requires_grad).ToList();
+        if (trainable.Count == 0) throw new InvalidOperationException("the model has no trainable parameters");
+        var optimizer = torch.optim.AdamW(trainable, opts.LearningRate, opts.Beta1, opts.Beta2, opts.Eps, opts.WeightDecay);
+
+        int batchesPerEpoch = (itemCount + opts.BatchSize - 1) / opts.BatchSize;
+        long totalSteps = (long)batchesPerEpoch * opts.Epochs;
+        var state = new State(0, 0, 0, double.PositiveInfinity, -1, settingsFingerprint, new(), false);
+        bool resumed = false;
+        if (File.Exists(stateFile))
+        {
+            State? saved;
+            try { saved = JsonSerializer.Deserialize<State>(File.ReadAllText(stateFile), StateJson); }
+            catch (JsonException e) { throw new InputException($"the saved training state is corrupt ({e.Message}); delete {stateDir} to start over", stateFile); }
+            if (saved is null || saved.Settings != settingsFingerprint)
+                throw new InputException("this output folder holds a run with other data or settings; use another --out, or --force to start over", outDir);
+            if (saved.Finished && Checkpoint.IsCheckpoint(outDir))
+                return new TrainResult(saved.BestEpoch, saved.BestLoss, saved.Step, true, saved.Epochs);
+            model.load_safetensors(Path.Combine(stateDir, "model.safetensors"), strict: false);
+            optimizer.load_state_dict(Path.Combine(stateDir, "optimizer.bin"));
+            state = saved;
+            resumed = true;
+            TrimLog(logFile, state.Step);
+        }
+        Directory.CreateDirectory(outDir);
+
+        var sw = Stopwatch.StartNew();
+        long tokensSinceStart = 0;
+        long stepsThisRun = 0;
+        model.train();
+        for (int epoch = state.Epoch; epoch < opts.Epochs; epoch++)
+        {
+            var order = Permutation(itemCount, opts.Seed, epoch);
+            int firstBatch = epoch == state.Epoch ? state.BatchInEpoch : 0;
+            for (int bi = firstBatch; bi < batchesPerEpoch; bi++)
+            {
+                ct.ThrowIfCancellationRequested();
+                long globalStep = state.Step;
+                double lr = LearningRate(opts, globalStep, totalSteps);
+                foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+                torch.manual_seed(opts.Seed * 1_000_003 + globalStep);
+                var idx = order.Skip(bi * opts.BatchSize).Take(opts.BatchSize).ToArray();
+                double lossValue, gradNorm = double.NaN;
+                IReadOnlyDictionary<string, double>? metrics;
+                long tokens;
+                using (var scope = NewDisposeScope())
+                {
+                    optimizer.zero_grad();
+                    var outp = step(idx);
+                    lossValue = outp.Loss.to(ScalarType.Float64).item<double>();
+                    if (!double.IsFinite(lossValue))
+                        throw new InvalidOperationException($"the loss became {lossValue} at step {globalStep}; lower --lr or check the data (log-ratios and outcomes)");
+                    outp.Loss.backward();
+                    if (opts.MaxGradNorm > 0)
+                        gradNorm = nn.utils.clip_grad_norm_(trainable, opts.MaxGradNorm);
+                    optimizer.step();
+                    metrics = outp.Metrics;
+                    tokens = outp.Tokens;
+                }
+                tokensSinceStart += tokens;
+                state = state with { Step = globalStep + 1, Epoch = epoch, BatchInEpoch = bi + 1 };
+                stepsThisRun++;
+                var line = new Dictionary<string, double> { ["step"] = state.Step, ["epoch"] = epoch + (bi + 1.0) / batchesPerEpoch, ["loss"] = lossValue, ["lr"] = lr };
+                if (!double.IsNaN(gradNorm)) line["grad_norm"] = gradNorm;
+                if (metrics != null) foreach (var (k, v) in metrics) line[k] = v;
+                AppendLog(logFile, line);
+                var tps = tokensSinceStart / Math.Max(1e-9, sw.Elapsed.TotalSeconds);
+                progress?.Report(new TrainingProgress(epoch + 1, state.Step, totalSteps, lossValue, lr, tps, metrics ?? new Dictionary<string, double>()));
+                bool endOfEpoch = bi + 1 == batchesPerEpoch;
+                if (endOfEpoch)
+                {
+                    var ev = evaluate?.Invoke();
+                    model.train();
+                    var summary = new Dictionary<string, double> { ["epoch"] = epoch + 1, ["step"] = state.Step, ["train_loss"] = lossValue };
+                    if (ev != null)
+                    {
+                        summary["validation_loss"] = ev.Loss;
+                        if (ev.Metrics != null) foreach (var (k, v) in ev.Metrics) summary["validation_" + k] = v;
+                        progress?.Report(new TrainingProgress(epoch + 1, state.Step, totalSteps, ev.Loss, lr, tps, ev.Metrics ?? new Dictionary<string, double>(), IsValidation: true));
+                    }
+                    var epochs = new List<Dictionary<string, double>>(state.Epochs) { summary };
+                    double score = ev?.Loss ?? lossValue;
+                    bool better = !opts.KeepBest || score < state.BestLoss || state.BestEpoch < 0;
+                    state = state with { Epochs = epochs, Epoch = epoch + 1, BatchInEpoch = 0 };
+                    if (better)
+                    {
+                        state = state with { BestLoss = score, BestEpoch = epoch + 1 };
+                        SaveWeights(model, Path.Combine(stateDir, "best.safetensors"));
+                    }
+                    SaveState(model, optimizer, stateDir, state);
+                }
+                else if (state.Step % opts.CheckpointEvery == 0)
+                    SaveState(model, optimizer, stateDir, state);
+                if (stepsThisRun >= stopAfterSteps)
+                {
+                    SaveState(model, optimizer, stateDir, state);
+                    throw new OperationCanceledException($"stopped after {stepsThisRun} steps as asked; run the same command again to resume");
+                }
+            }
+        }
+
+        var best = Path.Combine(stateDir, "best.safetensors");
+        if (opts.KeepBest && File.Exists(best)) model.load_safetensors(best, strict: false);
+        model.eval();
+        Checkpoint.Save(model, tok, outDir, saveExtra);
+        var result = new TrainResult(state.BestEpoch, state.BestLoss, state.Step, resumed, state.Epochs);
+        AtomicFile.WriteAllText(Path.Combine(outDir, "training.json"), JsonSerializer.Serialize(new
+        {
+            best_epoch = result.BestEpoch, best_validation_loss = double.IsFinite(result.BestValidationLoss) ? result.BestValidationLoss : (double?)null,
+            steps = result.Steps, resumed = result.Resumed, epochs = result.Epochs, options = opts,
+        }, new JsonSerializerOptions { WriteIndented = true }));
+        state = state with { Finished = true };
+        AtomicFile.WriteAllText(stateFile, JsonSerializer.Serialize(state, StateJson));
+        return result;
+    }
+
+    /// <summary>Linear warmup (optional) then linear decay from the peak rate to 0 at the last step, as HF's default schedule.</summary>
+    public static double LearningRate(TrainerOptions o, long step, long total)
+    {
+        if (o.WarmupSteps > 0 && step < o.WarmupSteps) return o.LearningRate * (step + 1) / o.WarmupSteps;
+        var decaySteps = Math.Max(1, total - o.WarmupSteps);
+        return o.LearningRate * Math.Max(0.0, (double)(total - step) / decaySteps);
+    }
+
+    /// <summary>The seeded order of items in one epoch (Fisher–Yates with a per-epoch seed).</summary>
+    public static int[] Permutation(int n, long seed, int epoch)
+    {
+        var rng = new Random(HashCode.Combine(seed, epoch, 0x5EED));
+        var p = Enumerable.Range(0, n).ToArray();
+        for (int i = n - 1; i > 0; i--) { int j = rng.Next(i + 1); (p[i], p[j]) = (p[j], p[i]); }
+        return p;
+    }
+
+    static void SaveWeights(CausalLM model, string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var tmp = path + ".tmp";
+        model.save_safetensors(tmp);
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    static void SaveState(CausalLM model, TorchSharp.Modules.OptimizerHelper optimizer, string dir, State state)
+    {
+        Directory.CreateDirectory(dir);
+        SaveWeights(model, Path.Combine(dir, "model.safetensors"));
+        var opt = Path.Combine(dir, "optimizer.bin");
+        optimizer.save_state_dict(opt + ".tmp");
+        File.Move(opt + ".tmp", opt, overwrite: true);
+        AtomicFile.WriteAllText(Path.Combine(dir, "state.json"), JsonSerializer.Serialize(state, StateJson)); // last: it commits the step
+    }
+
+    static void AppendLog(string path, Dictionary<string, double> line)
+    {
+        var clean = line.ToDictionary(kv => kv.Key, kv => double.IsFinite(kv.Value) ? (double?)kv.Value : null);
+        File.AppendAllText(path, JsonSerializer.Serialize(clean) + "\n");
+    }
+
+    /// <summary>After a resume, drops log lines of steps that were done after the last saved state (they will be redone).</summary>
+    static void TrimLog(string path, long step)
+    {
+        if (!File.Exists(path)) return;
+        var keep = File.ReadAllLines(path).Where(l =>
+        {
+            try { return JsonDocument.Parse(l).RootElement.GetProperty("step").GetDouble() <= step; }
+            catch { return false; }
+        });
+        AtomicFile.WriteAllText(path, string.Join("", keep.Select(l => l + "\n")));
+    }
+
+    /// <summary>Deletes a previous run's resumable state and outputs (for --force).</summary>
+    public static void Reset(string outDir)
+    {
+        var s = Path.Combine(outDir, StateDir);
+        if (Directory.Exists(s)) Directory.Delete(s, true);
+        foreach (var f in new[] { "train_log.jsonl", "training.json" })
+            if (File.Exists(Path.Combine(outDir, f))) File.Delete(Path.Combine(outDir, f));
+    }
+}

@@ -1,0 +1,31 @@
+namespace CausalPreference.Training;
+
+/// <summary>
+/// Optimization settings shared by FT and the causal objectives. Defaults are the paper's (SPEC §4): 3 epochs,
+/// batch 4, AdamW lr 5e-5 (β 0.9/0.999, ε 1e-8, no weight decay), linear decay to 0 without warmup, grad-norm clip 1.0, seed 42.
+/// </summary>
+public sealed record TrainerOptions
+{
+    public int Epochs { get; init; } = 3;
+    public int BatchSize { get; init; } = 4;
+    public double LearningRate { get; init; } = 5e-5;
+    public double Beta1 { get; init; } = 0.9;
+    public double Beta2 { get; init; } = 0.999;
+    public double Eps { get; init; } = 1e-8;
+    public double WeightDecay { get; init; }
+    public int WarmupSteps { get; init; }
+    /// <summary>Global gradient-norm clip; 0 or less disables it.</summary>
+    public double MaxGradNorm { get; init; } = 1.0;
+    public long Seed { get; init; } = 42;
+    /// <summary>Save a resumable state every this many steps (and at each epoch end).</summary>
+    public int CheckpointEvery { get; init; } = 200;
+    /// <summary>Evaluate on the validation split at each epoch end and keep the best model (lowest validation loss).</summary>
+    public bool KeepBest { get; init; } = true;
+
+    public void Validate()
+    {
+        if (Epochs < 1) throw new IO.InputException($"--epochs must be at least 1 (got {Epochs})");
+        if (BatchSize < 1) throw new IO.InputException($"--batch-size must be at least 1 (got {BatchSize})");
+        if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new IO.InputException($"--lr must be a positive number (got {LearningRate})");
+    }
+}
