@@ -1,0 +1,239 @@
+using System.Text;
+using CausalPreference.Data;
+using CausalPreference.IO;
+using Parquet;
+using Parquet.Schema;
+
+namespace CausalPreference.Tests.Data;
+
+public sealed class TableReaderTests : IDisposable
+{
+    readonly TempFiles _tmp = new();
+    public void Dispose() => _tmp.Dispose();
+
+    [Fact]
+    public void Csv_QuotingDoubledQuotesAndEmbeddedDelimiters()
+    {
+        var p = _tmp.Text("q.csv", "text,y\n\"a, b\",1\n\"say \"\"hi\"\"\",2\nplain,3\n\"\",4\n");
+        var t = TableReader.Read(p);
+        Assert.Equal(new[] { "text", "y" }, t.Columns);
+        Assert.Equal(4, t.RowCount);
+        Assert.Equal("a, b", t.Get(0, "text"));
+        Assert.Equal("say \"hi\"", t.Get(1, "text"));
+        Assert.Equal("plain", t.Get(2, 0));
+        Assert.Equal("", t.Get(3, "text"));
+        Assert.Equal("4", t.Get(3, "y"));
+    }
+
+    [Fact]
+    public void Csv_CrlfBomAndQuotedNewlines()
+    {
+        var body = "text,y\r\n\"line one\r\nline two\",1\r\nsecond,2\r\n";
+        var bytes = new byte[] { 0xEF, 0xBB, 0xBF }.Concat(Encoding.UTF8.GetBytes(body)).ToArray();
+        var t = TableReader.Read(_tmp.Bytes("crlf.csv", bytes));
+        Assert.Equal("text", t.Columns[0]); // BOM stripped from the first column name
+        Assert.Equal(2, t.RowCount);
+        Assert.Equal("line one\r\nline two", t.Get(0, "text"));
+        Assert.Equal("2", t.Get(1, "y")); // no trailing \r left on the last field
+    }
+
+    [Fact]
+    public void Csv_NoTrailingNewline_TrailingBlankLinesIgnored_NonAscii()
+    {
+        var t = TableReader.Read(_tmp.Text("n.csv", "text,y\nnaïve café ☕,1\nb,2"));
+        Assert.Equal(2, t.RowCount);
+        Assert.Equal("naïve café ☕", t.Get(0, "text"));
+        var t2 = TableReader.Read(_tmp.Text("n2.csv", "text,y\na,1\n\n\n"));
+        Assert.Equal(1, t2.RowCount);
+    }
+
+    [Fact]
+    public void Tsv_ReadsTabs()
+    {
+        var t = TableReader.Read(_tmp.Text("t.tsv", "text\ty\nhello, world\t0.5\n"));
+        Assert.Equal("hello, world", t.Get(0, "text"));
+        Assert.Equal("0.5", t.Get(0, "y"));
+    }
+
+    [Fact]
+    public void JsonLines_ScalarTypesAndMissingKeys()
+    {
+        var p = _tmp.Text("a.jsonl", "{\"text\":\"hi \\\"there\\\"\",\"y\":1.5e1,\"ok\":true}\n\n{\"text\":\"b\",\"y\":-2,\"ok\":false,\"extra\":null}\r\n{\"y\":3,\"text\":\"c\"}\n");
+        var t = TableReader.Read(p);
+        Assert.Equal(new[] { "text", "y", "ok", "extra" }, t.Columns);
+        Assert.Equal(3, t.RowCount);
+        Assert.Equal("hi \"there\"", t.Get(0, "text"));
+        Assert.Equal(15.0, double.Parse(t.Get(0, "y")!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("true", t.Get(0, "ok"));
+        Assert.Null(t.Get(0, "extra"));
+        Assert.Null(t.Get(1, "extra"));
+        Assert.Null(t.Get(2, "ok"));
+        Assert.Equal("c", t.Get(2, "text"));
+    }
+
+    [Fact]
+    public void Ndjson_ExtensionAccepted()
+    {
+        var t = TableReader.Read(_tmp.Text("a.NDJSON", "{\"text\":\"a\"}\n{\"text\":\"b\"}\n"));
+        Assert.Equal(2, t.RowCount);
+    }
+
+    [Fact]
+    public async Task Parquet_RoundTrip_StringsDoublesIntsBoolsNulls()
+    {
+        var schema = new ParquetSchema(new DataField<string>("text"), new DataField<double?>("y"), new DataField<long>("n"), new DataField<bool>("b"), new DataField<float>("f"));
+        var p = _tmp.PathOf("t.parquet");
+        using (var fs = File.Create(p))
+        {
+            await using var w = await ParquetWriter.CreateAsync(schema, fs);
+            using var rg = w.CreateRowGroup();
+            await rg.WriteAsync((DataField)schema[0], new[] { "alpha", "β, \"q\"", "" }, null);
+            await rg.WriteAsync<double>((DataField)schema[1], new double?[] { 0.1, null, -3.25e-7 }, null, null, default);
+            await rg.WriteAsync<long>((DataField)schema[2], new long[] { 1, -2, 3_000_000_000 }, null, null, default);
+            await rg.WriteAsync<bool>((DataField)schema[3], new[] { true, false, true }, null, null, default);
+            await rg.WriteAsync<float>((DataField)schema[4], new[] { 0.1f, 2f, -1.5f }, null, null, default);
+        }
+        var t = TableReader.Read(p);
+        Assert.Equal(new[] { "text", "y", "n", "b", "f" }, t.Columns);
+        Assert.Equal(3, t.RowCount);
+        Assert.Equal("β, \"q\"", t.Get(1, "text"));
+        Assert.Equal(0.1, double.Parse(t.Get(0, "y")!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Null(t.Get(1, "y"));
+        Assert.Equal(-3.25e-7, double.Parse(t.Get(2, "y")!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("3000000000", t.Get(2, "n"));
+        Assert.Equal("false", t.Get(1, "b"));
+        Assert.Equal("0.1", t.Get(0, "f"));
+    }
+
+    [Fact]
+    public void Missing_File_Refused()
+    {
+        var p = _tmp.PathOf("nope.csv");
+        var e = Assert.Throws<InputException>(() => TableReader.Read(p));
+        Assert.Contains(p, e.Message);
+        Assert.Contains("does not exist", e.Message);
+    }
+
+    [Theory]
+    [InlineData("e.csv")]
+    [InlineData("e.jsonl")]
+    public void Empty_File_Refused(string name)
+    {
+        var p = _tmp.Text(name, "");
+        var e = Assert.Throws<InputException>(() => TableReader.Read(p));
+        Assert.Contains("empty", e.Message);
+        Assert.Contains(p, e.Message);
+    }
+
+    [Fact]
+    public void BlankOnly_Csv_IsEmpty()
+    {
+        var e = Assert.Throws<InputException>(() => TableReader.Read(_tmp.Text("b.csv", "\n\r\n")));
+        Assert.Contains("empty", e.Message);
+    }
+
+    [Fact]
+    public void Unknown_Extension_Refused()
+    {
+        var e = Assert.Throws<InputException>(() => TableReader.Read(_tmp.Text("x.xlsx", "a")));
+        Assert.Contains(".csv", e.Message);
+    }
+
+    [Fact]
+    public void Duplicate_Column_Refused()
+    {
+        var e = Assert.Throws<InputException>(() => TableReader.Read(_tmp.Text("d.csv", "text,y,text\na,1,b\n")));
+        Assert.Equal(0, e.Row);
+        Assert.Equal("text", e.Column);
+        Assert.Contains("row 0", e.Message);
+        Assert.Contains("'text'", e.Message);
+    }
+
+    [Fact]
+    public void Ragged_Row_TooMany_Refused_WithDataRowNumber()
+    {
+        // The quoted newline in row 1 makes row 3 start on line 5; the reported row is the data-row number 3.
+        var e = Assert.Throws<InputException>(() => TableReader.Read(_tmp.Text("r.csv", "text,y\n\"a\nb\",1\nc,2\nd,3,extra\n")));
+        Assert.Equal(3, e.Row);
+        Assert.Contains("row 3", e.Message);
+        Assert.Contains("line 5", e.Message);
+        Assert.Contains("text, y", e.Message);
+    }
+
+    [Fact]
+    public void Ragged_Row_TooFew_Refused()
+    {
+        var e = Assert.Throws<InputException>(() => TableReader.Read(_tmp.Text("r.tsv", "text\ty\tz\na\t1\t2\nb\t1\n")));
+        Assert.Equal(2, e.Row);
+        Assert.Contains("row 2", e.Message);
+        Assert.Contains("2 fields", e.Message);
+    }
+
+    [Fact]
+    public void Blank_Line_Between_Rows_Refused()
+    {
+        var e = Assert.Throws<InputException>(() => TableReader.Read(_tmp.Text("bl.csv", "text,y\na,1\n\nb,2\n")));
+        Assert.Equal(2, e.Row);
+        Assert.Contains("blank", e.Message);
+    }
+
+    [Fact]
+    public void Unterminated_Quote_Refused()
+    {
+        var e = Assert.Throws<InputException>(() => TableReader.Read(_tmp.Text("u.csv", "text,y\na,1\n\"never closed,2\n")));
+        Assert.Equal(2, e.Row);
+        Assert.Contains("never closed", e.Message);
+    }
+
+    [Fact]
+    public void Text_After_Closing_Quote_Refused()
+    {
+        var e = Assert.Throws<InputException>(() => TableReader.Read(_tmp.Text("s.csv", "text,y\n\"ab\"c,1\n")));
+        Assert.Equal(1, e.Row);
+    }
+
+    [Fact]
+    public void Invalid_Utf8_Refused_NamingTheRow()
+    {
+        // row 1 spans two lines (quoted newline); the bad byte 0xFF is in data row 2 (line 4).
+        var head = Encoding.UTF8.GetBytes("text,y\n\"ok\nok\",1\nbad");
+        var tail = Encoding.UTF8.GetBytes(" text,2\nfine,3\n");
+        var bytes = head.Concat(new byte[] { 0xFF }).Concat(tail).ToArray();
+        var e = Assert.Throws<InputException>(() => TableReader.Read(_tmp.Bytes("bad.csv", bytes)));
+        Assert.Equal(2, e.Row);
+        Assert.Contains("row 2", e.Message);
+        Assert.Contains("UTF-8", e.Message);
+        Assert.Contains("line 4", e.Message);
+    }
+
+    [Fact]
+    public void Invalid_Utf8_InJsonLines_NamesTheObject()
+    {
+        var bytes = Encoding.UTF8.GetBytes("{\"text\":\"a\"}\n\n{\"text\":\"").Concat(new byte[] { 0xC3, 0x28 }).Concat(Encoding.UTF8.GetBytes("\"}\n")).ToArray();
+        var e = Assert.Throws<InputException>(() => TableReader.Read(_tmp.Bytes("bad.jsonl", bytes)));
+        Assert.Equal(2, e.Row);
+    }
+
+    [Fact]
+    public void Utf16_File_Refused_WithAdvice()
+    {
+        var bytes = Encoding.Unicode.GetPreamble().Concat(Encoding.Unicode.GetBytes("text,y\na,1\n")).ToArray();
+        var e = Assert.Throws<InputException>(() => TableReader.Read(_tmp.Bytes("w.csv", bytes)));
+        Assert.Contains("UTF-16", e.Message);
+    }
+
+    [Fact]
+    public void JsonLines_BadLines_Refused()
+    {
+        var e1 = Assert.Throws<InputException>(() => TableReader.Read(_tmp.Text("a.jsonl", "{\"text\":\"a\"}\n{\"text\": [1,2]}\n")));
+        Assert.Equal(2, e1.Row);
+        Assert.Equal("text", e1.Column);
+        var e2 = Assert.Throws<InputException>(() => TableReader.Read(_tmp.Text("b.jsonl", "{\"text\":\"a\"}\n[1]\n")));
+        Assert.Equal(2, e2.Row);
+        var e3 = Assert.Throws<InputException>(() => TableReader.Read(_tmp.Text("c.jsonl", "{\"text\":\"a\"}\n{\"text\":\n")));
+        Assert.Equal(2, e3.Row);
+        var e4 = Assert.Throws<InputException>(() => TableReader.Read(_tmp.Text("d.jsonl", "{\"text\":\"a\",\"text\":\"b\"}\n")));
+        Assert.Equal(1, e4.Row);
+        Assert.Contains("column 'text'", e4.Message);
+    }
+}
