@@ -8,6 +8,9 @@ public static class Verbs
 {
     public static IEnumerable<Command> All()
     {
+        yield return SftCommand.Build();
+        yield return ScoreCommand.Build();
+        yield return GenerateCommand.Build();
         yield return InfoCommand.Build();
     }
 }
