@@ -1,0 +1,79 @@
+namespace CausalPreference.Causal;
+
+/// <summary>
+/// Health summary of a set of importance weights w_i = exp(logw_i), e.g. P^f(X_i)/P^R(X_i). Every quantity here is
+/// scale-invariant (it does not change when all weights are multiplied by a constant), so it is the same for the
+/// Horvitz–Thompson weights and for their self-normalized version. It is computed from log-weights in log space, so
+/// log-ratios of ±1000 give finite, correct numbers.
+/// </summary>
+/// <param name="N">Number of weights.</param>
+/// <param name="Ess">Kish effective sample size (Σw)²/Σw², between 1 and N (0 when every weight is zero).</param>
+/// <param name="EssFraction">Ess / N. Near 1: the model and the logging distribution agree on these rows; below about
+/// 0.1: a handful of rows carry the estimate.</param>
+/// <param name="MaxNormalizedWeight">Largest share of the total weight held by one row, max_i w_i / Σw.</param>
+/// <param name="Top5PercentShare">Share of the total weight held by the largest k = max(1, ⌊0.05·N⌋) weights.</param>
+/// <param name="CoefficientOfVariation">Population standard deviation of w over its mean; CV² = N/Ess − 1.</param>
+/// <param name="LogWeightMin">Smallest log-weight (after any clipping).</param>
+/// <param name="LogWeightMax">Largest log-weight (after any clipping).</param>
+/// <param name="ClippedCount">How many weights were clipped before these numbers were computed (0 when clipping is off).</param>
+public sealed record WeightDiagnostics(
+    int N,
+    double Ess,
+    double EssFraction,
+    double MaxNormalizedWeight,
+    double Top5PercentShare,
+    double CoefficientOfVariation,
+    double LogWeightMin,
+    double LogWeightMax,
+    int ClippedCount)
+{
+    /// <summary>
+    /// Computes the diagnostics from log-weights. Entries of −∞ are allowed (zero weight); NaN and +∞ are not.
+    /// The weights are rescaled by exp(−max logw) before anything is summed, so nothing overflows.
+    /// </summary>
+    /// <param name="logWeights">log w_i, one per row; at least one.</param>
+    /// <param name="clipped">How many of these weights were clipped by the caller (reported, not applied here).</param>
+    /// <exception cref="ArgumentException">Empty input, NaN or +∞ entries, or a negative clipped count.</exception>
+    public static WeightDiagnostics FromLogWeights(double[] logWeights, int clipped = 0)
+    {
+        ArgumentNullException.ThrowIfNull(logWeights);
+        if (logWeights.Length == 0)
+            throw new ArgumentException("Weight diagnostics need at least one log-weight.", nameof(logWeights));
+        if (clipped < 0)
+            throw new ArgumentException($"The clipped count must be non-negative, got {clipped}.", nameof(clipped));
+        int n = logWeights.Length;
+        double lwMin = double.PositiveInfinity, lwMax = double.NegativeInfinity;
+        for (int i = 0; i < n; i++)
+        {
+            double lw = logWeights[i];
+            if (double.IsNaN(lw) || double.IsPositiveInfinity(lw))
+                throw new ArgumentException(
+                    $"Log-weight {i} is {lw}; log-weights must be finite or −∞ (zero weight). Check the sequence log-probabilities that produced it.",
+                    nameof(logWeights));
+            lwMin = Math.Min(lwMin, lw);
+            lwMax = Math.Max(lwMax, lw);
+        }
+        if (double.IsNegativeInfinity(lwMax))
+            return new WeightDiagnostics(n, 0, 0, double.NaN, double.NaN, double.NaN, lwMin, lwMax, clipped);
+
+        // Rescaled weights u_i = exp(logw_i − max logw) ∈ [0, 1]; the largest equals 1, so Σu ≥ 1.
+        var u = new double[n];
+        double sum = 0, sumSq = 0;
+        for (int i = 0; i < n; i++)
+        {
+            u[i] = Math.Exp(logWeights[i] - lwMax);
+            sum += u[i];
+            sumSq += u[i] * u[i];
+        }
+        double ess = sum * sum / sumSq;
+        // Coefficient of variation, two-pass for accuracy when the weights are nearly equal.
+        double mean = sum / n, dev = 0;
+        for (int i = 0; i < n; i++) dev += (u[i] - mean) * (u[i] - mean);
+        double cv = Math.Sqrt(dev / n) / mean;
+        Array.Sort(u);
+        int k = Math.Max(1, (int)Math.Floor(0.05 * n));
+        double top = 0;
+        for (int i = n - k; i < n; i++) top += u[i];
+        return new WeightDiagnostics(n, ess, ess / n, 1.0 / sum, top / sum, cv, lwMin, lwMax, clipped);
+    }
+}
