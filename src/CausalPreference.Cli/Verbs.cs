@@ -8,9 +8,11 @@ public static class Verbs
 {
     public static IEnumerable<Command> All()
     {
+        yield return DemoCommand.Build();
         yield return SftCommand.Build();
         yield return ScoreCommand.Build();
         yield return GenerateCommand.Build();
+        yield return TrainCommand.Build();
         yield return InfoCommand.Build();
     }
 }

@@ -17,8 +17,9 @@ public static class SftTrainer
     {
         int ctx = model.Config.ContextLength;
         var settings = $"sft|{dataFingerprint}|{opts}|{model.Config}";
-        StepOutput Step(int[] idx)
+        StepOutput Step(StepContext c)
         {
+            var idx = c.Indices;
             using var batch = TokenBatch.Create(tok, idx.Select(i => train[i]).ToArray(), ctx, model.Device);
             var lp = SequenceScorer.LogProb(model, batch);
             var ntok = batch.TargetMask.sum().item<float>();

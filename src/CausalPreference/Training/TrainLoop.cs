@@ -9,6 +9,9 @@ using static TorchSharp.torch;
 
 namespace CausalPreference.Training;
 
+/// <summary>Which rows one optimizer step uses: the item indices, and where in the run the step is.</summary>
+public sealed record StepContext(int[] Indices, int Epoch, int Batch, int BatchesPerEpoch);
+
 /// <summary>What one optimizer step's loss function returns.</summary>
 public sealed record StepOutput(Tensor Loss, long Tokens, IReadOnlyDictionary<string, double>? Metrics = null);
 
@@ -33,7 +36,7 @@ public static class TrainLoop
     sealed record State(long Step, int Epoch, int BatchInEpoch, double BestLoss, int BestEpoch, string Settings,
                         List<Dictionary<string, double>> Epochs, bool Finished);
 
-    public static TrainResult Run(CausalLM model, ITokenizer tok, int itemCount, Func<int[], StepOutput> step,
+    public static TrainResult Run(CausalLM model, ITokenizer tok, int itemCount, Func<StepContext, StepOutput> step,
         Func<EvalOutput>? evaluate, TrainerOptions opts, string outDir, string settingsFingerprint,
         IProgress<TrainingProgress>? progress = null, CancellationToken ct = default,
         Action<string>? saveExtra = null, long stopAfterSteps = long.MaxValue)
@@ -90,7 +93,7 @@ public static class TrainLoop
                 using (var scope = NewDisposeScope())
                 {
                     optimizer.zero_grad();
-                    var outp = step(idx);
+                    var outp = step(new StepContext(idx, epoch, bi, batchesPerEpoch));
                     lossValue = outp.Loss.to(ScalarType.Float64).item<double>();
                     if (!double.IsFinite(lossValue))
                         throw new InvalidOperationException($"the loss became {lossValue} at step {globalStep}; lower --lr or check the data (log-ratios and outcomes)");

@@ -1,0 +1,61 @@
+using System.CommandLine;
+using System.Text.Json;
+using CausalPreference.Causal;
+using CausalPreference.IO;
+using CausalPreference.Models;
+using CausalPreference.Pipeline;
+using CausalPreference.Training;
+
+namespace CausalPreference.Cli.Commands;
+
+/// <summary><c>causalpo train</c>: CPO, DR-CPO or OO-RLHF from the FT model.</summary>
+public static class TrainCommand
+{
+    public static Command Build()
+    {
+        var cmd = new Command("train", "Optimize the FT model for the outcome with a causal objective: cpo (importance-weighted value on randomized data), " +
+            "dr-cpo (doubly robust: adds an outcome model and samples X̃ from f0), or oo-rlhf (outcome model only, the baseline). " +
+            "Defaults are the paper's: 3 epochs, batch 4, lr 5e-5, grad clip 1.0, self-normalized weights per batch.");
+        var data = new DataOptions(cmd, outcome: true);
+        var model = Cli.Opt<string>("--model", "The FT model: the policy's starting point and P̂^R (unless --log-propensity-column gives design probabilities)", required: true);
+        var objective = Cli.Opt<string>("--objective", "cpo, dr-cpo or oo-rlhf", required: true);
+        var outcomeModel = Cli.Opt<string?>("--outcome-model", "A saved outcome model ĝ (from `causalpo outcome-model`, fit on a separate sample). Default: a lexical model cross-fitted on the training rows");
+        var folds = Cli.Opt("--folds", "Cross-fitting folds for ĝ", 5);
+        var unlabeled = Cli.Opt<string?>("--unlabeled", "Table of X̃ samples with columns text and logprob (log P^f0, e.g. from `causalpo generate --model F0`), optional prompt");
+        var f0 = Cli.Opt<string?>("--f0", "Model to sample X̃ from when --unlabeled is not given (default: --model, the FT model)");
+        var m = Cli.Opt("--m", "Number of X̃ samples to draw from f0 (default: 2 × training rows)", 0);
+        var normalization = Cli.Opt("--normalization", "self (self-normalized per batch, default) or ht (Horvitz–Thompson)", "self");
+        var maxLogWeight = Cli.Opt<double?>("--max-log-weight", "Clip log importance ratios above this value (off by default; clipped counts are logged)");
+        var outDir = Cli.Opt<string>("--out", "Output folder: the trained model, run.json, training.json, train_log.jsonl", required: true);
+        var cache = Cli.Opt<string?>("--cache", "Folder for cached reference scores and X̃ samples (default: .cache beside --out)");
+        foreach (var o in new Option[] { model, objective, outcomeModel, folds, unlabeled, f0, m, normalization, maxLogWeight, outDir, cache }) cmd.Options.Add(o);
+        var train = new TrainOptions(cmd);
+        Cli.SetAction(cmd, pr =>
+        {
+            var kind = ParseObjective(pr.GetValue(objective)!);
+            var norm = pr.GetValue(normalization) switch
+            {
+                "self" => WeightNormalization.SelfNormalized, "ht" => WeightNormalization.HorvitzThompson,
+                var s => throw new InputException($"unknown --normalization '{s}'; use self or ht"),
+            };
+            var opts = train.Build(pr);
+            opts.Validate();
+            var device = train.GetDevice(pr);
+            var dir = pr.GetValue(outDir)!;
+            if (pr.GetValue(train.Force)) TrainLoop.Reset(dir);
+            var req = new CausalRunRequest(data.Load(pr), pr.GetValue(model)!, kind, pr.GetValue(outcomeModel), pr.GetValue(folds),
+                pr.GetValue(unlabeled), pr.GetValue(f0), pr.GetValue(m), new ObjectiveOptions(norm, pr.GetValue(maxLogWeight)), opts,
+                pr.GetValue(train.ValFraction), dir, pr.GetValue(cache) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(dir))!, ".cache"), device);
+            var summary = CausalRun.Execute(req, Console.Error);
+            Console.WriteLine(JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
+            return Cli.Ok;
+        });
+        return cmd;
+    }
+
+    public static ObjectiveKind ParseObjective(string s) => s.ToLowerInvariant() switch
+    {
+        "cpo" => ObjectiveKind.Cpo, "dr-cpo" or "drcpo" => ObjectiveKind.DrCpo, "oo-rlhf" or "oorlhf" => ObjectiveKind.OoRlhf,
+        _ => throw new InputException($"unknown --objective '{s}'; use cpo, dr-cpo or oo-rlhf"),
+    };
+}

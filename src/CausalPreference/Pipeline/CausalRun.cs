@@ -1,0 +1,122 @@
+using System.Text.Json;
+using CausalPreference.Causal;
+using CausalPreference.Data;
+using CausalPreference.IO;
+using CausalPreference.Models;
+using CausalPreference.Training;
+using TorchSharp;
+
+namespace CausalPreference.Pipeline;
+
+/// <summary>Everything one causal training run needs.</summary>
+public sealed record CausalRunRequest(
+    DirectOutcomeDataset Data, string ModelPath, ObjectiveKind Objective, string? OutcomeModelDir, int Folds,
+    string? UnlabeledFile, string? F0Path, int M, ObjectiveOptions ObjectiveOptions, TrainerOptions Trainer,
+    double ValidationFraction, string OutDir, string CacheDir, torch.Device? Device = null, IProgress<TrainingProgress>? Progress = null);
+
+/// <summary>What a run reports (also written to OUT/run.json).</summary>
+public sealed record CausalRunSummary(
+    string Objective, string Model, int TrainRows, int ValidationRows, int UnlabeledTrain, int UnlabeledValidation,
+    string ReferenceSource, string? OutcomeModel, double? OutcomeModelR2, double? OutcomeModelAuc,
+    int BestEpoch, double BestValidationValue, double? ValidationEssFraction, long Steps, bool Resumed, string Normalization, int BatchSize);
+
+/// <summary>
+/// One causal training run, from a direct-outcome dataset to a trained model: split (seed 240402), reference
+/// log-probabilities (design probabilities if given, else the frozen FT model's, cached), ĝ (saved or cross-fitted),
+/// X̃ (given or sampled from f0, cached), then <see cref="CausalTrainer"/>.
+/// </summary>
+public static class CausalRun
+{
+    public static CausalRunSummary Execute(CausalRunRequest r, TextWriter log)
+    {
+        var ds = r.Data;
+        if (!ds.HasOutcome) throw new InputException("training needs an outcome column", ds.Spec.Path);
+        var (trainDs, valDs) = ds.Split(r.ValidationFraction, 240402);
+        var (model, tok) = Checkpoint.Load(r.ModelPath, r.Device);
+        var trainTexts = trainDs.Rows.Select(x => x.Text).ToArray();
+        var valTexts = valDs.Rows.Select(x => x.Text).ToArray();
+        bool hasPrompts = ds.Spec.PromptColumn != null;
+        var trainPrompts = hasPrompts ? trainDs.Rows.Select(x => x.Prompt).ToArray() : null;
+        var valPrompts = hasPrompts ? valDs.Rows.Select(x => x.Prompt).ToArray() : null;
+
+        // 1. log P̂^R(X_i): design probabilities when known, else the frozen FT model (the policy's starting point)
+        double[] refTrain, refVal;
+        string refSource;
+        if (ds.Spec.LogPropensityColumn != null)
+        {
+            refTrain = trainDs.Rows.Select(x => x.LogPropensity!.Value).ToArray();
+            refVal = valDs.Rows.Select(x => x.LogPropensity!.Value).ToArray();
+            refSource = $"design probabilities from column '{ds.Spec.LogPropensityColumn}'";
+        }
+        else
+        {
+            bool c1, c2;
+            (refTrain, c1) = ReferenceTable.Get(r.ModelPath, model, tok, trainTexts, trainPrompts, r.CacheDir);
+            (refVal, c2) = ReferenceTable.Get(r.ModelPath, model, tok, valTexts, valPrompts, r.CacheDir);
+            refSource = $"FT model {r.ModelPath} ({(c1 && c2 ? "cached" : "computed")})";
+        }
+        log.WriteLine($"reference log P̂^R: {refSource}");
+
+        // 2. X̃ ~ f0 with log P^{f0}(X̃)
+        string[] tTexts = Array.Empty<string>(); string?[]? tPrompts = null; double[] tLogp = Array.Empty<double>();
+        if (r.Objective != ObjectiveKind.Cpo)
+        {
+            if (r.UnlabeledFile != null)
+            {
+                var u = DirectOutcomeDataset.Load(new DatasetSpec(r.UnlabeledFile, "text") { OutcomeColumn = "logprob", Kind = OutcomeKind.Continuous, PromptColumn = PromptColumnOf(r.UnlabeledFile) });
+                tTexts = u.Rows.Select(x => x.Text).ToArray();
+                tPrompts = u.Spec.PromptColumn is null ? null : u.Rows.Select(x => x.Prompt).ToArray();
+                tLogp = u.Rows.Select(x => x.Outcome).ToArray();
+                if (tLogp.Any(v => v > 0)) throw new InputException("the logprob column of the unlabelled samples has positive values; it must be log P^f0(text) ≤ 0", r.UnlabeledFile, column: "logprob");
+                log.WriteLine($"X̃: {tTexts.Length} samples from {r.UnlabeledFile}");
+            }
+            else
+            {
+                var f0Path = r.F0Path ?? r.ModelPath;
+                var (f0, f0Tok) = f0Path == r.ModelPath ? (model, tok) : Checkpoint.Load(f0Path, r.Device);
+                if (f0Tok.Kind != tok.Kind) throw new InputException($"f0 uses tokenizer '{f0Tok.Kind}' but the policy '{tok.Kind}'; X̃ must be scored consistently", f0Path);
+                int m = r.M > 0 ? r.M : 2 * trainDs.Rows.Count;
+                var (set, cached) = UnlabeledSamples.Get(f0Path, f0, f0Tok, m, trainPrompts, new SamplerSettings { Seed = r.Trainer.Seed }, r.CacheDir);
+                (tTexts, tPrompts, tLogp) = (set.Texts, set.Prompts, set.F0Logp);
+                log.WriteLine($"X̃: {m} samples from f0 = {f0Path} ({(cached ? "cached" : "sampled")}, pure ancestral sampling{(set.NonCanonical > 0 ? $", {set.NonCanonical} non-canonical" : "")})");
+            }
+        }
+
+        // 3. ĝ on Y's scale, then oriented so that larger is better
+        OutcomePredictions.Result? g = null;
+        if (r.Objective != ObjectiveKind.Cpo)
+        {
+            g = OutcomePredictions.Get(trainDs, valDs, tTexts, r.OutcomeModelDir, r.Folds, r.Trainer.Seed);
+            log.WriteLine($"outcome model ĝ: {g.Source}{(g.R2 is double r2 ? $", out-of-fold R² {r2:F3}" : "")}{(g.Auc is double auc ? $", out-of-fold AUC {auc:F3}" : "")}");
+        }
+        double sign = ds.Spec.HigherIsBetter ? 1 : -1;
+        double[]? Orient(double[]? a) => a?.Select(v => sign * v).ToArray();
+        int mTrain = (int)Math.Round(tTexts.Length * (1 - r.ValidationFraction));
+        if (tTexts.Length > 0) mTrain = Math.Clamp(mTrain, 1, Math.Max(1, tTexts.Length - 1));
+        T[] Head<T>(T[] a) => a.Take(mTrain).ToArray();
+        T[] Tail<T>(T[] a) => a.Skip(mTrain).ToArray();
+        var trainData = new CausalData(trainTexts, trainPrompts, trainDs.Rows.Select(x => x.OrientedOutcome).ToArray(), refTrain, Orient(g?.Train),
+            Head(tTexts), tPrompts is null ? null : Head(tPrompts), Head(tLogp), g is null ? null : Orient(Head(g.Tilde)));
+        var valData = new CausalData(valTexts, valPrompts, valDs.Rows.Select(x => x.OrientedOutcome).ToArray(), refVal, Orient(g?.Validation),
+            Tail(tTexts), tPrompts is null ? null : Tail(tPrompts), Tail(tLogp), g is null ? null : Orient(Tail(g.Tilde)));
+
+        var fp = Fingerprint.Of("causal-train", r.Objective.ToString(), ds.Fingerprint(), Fingerprint.OfModel(r.ModelPath), r.OutcomeModelDir ?? "crossfit",
+            Fingerprint.OfTexts(tTexts), r.ObjectiveOptions.ToString(), r.Trainer.ToString(), r.ValidationFraction.ToString("R"));
+        var result = CausalTrainer.Train(model, tok, r.Objective, trainData, valData, r.ObjectiveOptions, r.Trainer, r.OutDir, fp, r.Progress);
+        var last = result.Epochs.LastOrDefault(e => e["epoch"] == result.BestEpoch);
+        var summary = new CausalRunSummary(Name(r.Objective), r.ModelPath, trainData.N, valData.N, trainData.M, valData.M, refSource,
+            g?.Source, g?.R2, g?.Auc, result.BestEpoch, -result.BestValidationLoss,
+            last != null && last.TryGetValue("validation_ess_fraction", out var ess) ? ess : null,
+            result.Steps, result.Resumed, r.ObjectiveOptions.Normalization.ToString(), r.Trainer.BatchSize);
+        AtomicFile.WriteAllText(Path.Combine(r.OutDir, "run.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
+        return summary;
+    }
+
+    public static string Name(ObjectiveKind k) => k switch { ObjectiveKind.Cpo => "cpo", ObjectiveKind.DrCpo => "dr-cpo", _ => "oo-rlhf" };
+
+    static string? PromptColumnOf(string file)
+    {
+        var t = TableReader.Read(file);
+        return t.HasColumn("prompt") && Enumerable.Range(0, t.RowCount).Any(i => !string.IsNullOrEmpty(t.Get(i, "prompt"))) ? "prompt" : null;
+    }
+}

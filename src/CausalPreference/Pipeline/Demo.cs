@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using CausalPreference.Causal;
+using CausalPreference.Data;
+using CausalPreference.IO;
+using CausalPreference.Models;
+using CausalPreference.Outcome;
+using CausalPreference.Simulation;
+using CausalPreference.Training;
+
+namespace CausalPreference.Pipeline;
+
+/// <summary>Settings of the embedded demo (defaults sized for 2 CPU cores).</summary>
+public sealed record DemoOptions
+{
+    public string OutDir { get; init; } = "runs/demo";
+    public int Seed { get; init; } = 1;
+    /// <summary>Randomized rows (and as many confounded rows).</summary>
+    public int Rows { get; init; } = 2000;
+    public int FtEpochs { get; init; } = 4;
+    public int Epochs { get; init; } = 2;
+    public int BatchSize { get; init; } = 4;
+    public double LearningRate { get; init; } = 1e-3;
+    /// <summary>Texts sampled from each model to measure its true value.</summary>
+    public int EvalSamples { get; init; } = 600;
+    public static DemoOptions Quick(string outDir, int seed) => new() { OutDir = outDir, Seed = seed, Rows = 800, FtEpochs = 3, Epochs = 1, EvalSamples = 300 };
+}
+
+/// <summary>One model's row in the demo's results.</summary>
+public sealed record DemoModelResult(string Name, string Objective, string OutcomeModel, double TrueValue, double CiLow, double CiHigh,
+    double StdError, int Samples, double FractionGrammatical, double? ValidationEssFraction, double Seconds);
+
+/// <summary>The demo's results (results.json).</summary>
+public sealed record DemoResults(int Seed, int Rows, double ValueUnderRandomization, double BestPossibleValue,
+    IReadOnlyList<DemoModelResult> Models, double? OutcomeModelR2Randomized, double? OutcomeModelR2Confounded, double TotalSeconds);
+
+/// <summary>
+/// The embedded default, end to end on a built-in world with known truth: simulate randomized and confounded
+/// direct-outcome data → FT (the tiny model, from scratch) → ĝ on randomized data (cross-fitted) and on confounded data →
+/// CPO, DR-CPO, OO-RLHF, and DR-CPO / OO-RLHF with the confounded ĝ → sample from each model → each model's TRUE value
+/// E_{X~f}[g*(X)] with a 95% CI (the world knows g*) → a table, results.json, results.md and a bar chart.
+/// </summary>
+public static class Demo
+{
+    public static DemoResults Run(DemoOptions o, TextWriter log, Func<string, IProgress<TrainingProgress>?>? progress = null)
+    {
+        var total = Stopwatch.StartNew();
+        var world = new World(WorldConfig.Default() with { Seed = o.Seed });
+        Directory.CreateDirectory(o.OutDir);
+        var cache = Path.Combine(o.OutDir, ".cache");
+        var randomized = Path.Combine(o.OutDir, "data", "randomized.csv");
+        var confounded = Path.Combine(o.OutDir, "data", "confounded.csv");
+        SimulatedDataCsv.Write(randomized, world.Generate(o.Rows, o.Seed * 7 + 1));
+        SimulatedDataCsv.Write(confounded, world.Generate(o.Rows, o.Seed * 7 + 2, confounded: true));
+        log.WriteLine($"world: {world.Grammar.Count} grammatical texts; true value under randomization {world.ExpectedValueUnderPR():F3}, best text {world.BestPossibleValue():F3} (\"{world.BestText()}\")");
+        log.WriteLine($"data: {o.Rows} randomized rows -> {randomized}; {o.Rows} confounded rows -> {confounded}");
+
+        var spec = new DatasetSpec(randomized, "text") { OutcomeColumn = "outcome", HigherIsBetter = true, Kind = Data.OutcomeKind.Continuous };
+        var ds = DirectOutcomeDataset.Load(spec);
+
+        // FT: the tiny model from scratch on the randomized texts
+        var ftDir = Path.Combine(o.OutDir, "ft");
+        var sw = Stopwatch.StartNew();
+        {
+            var (tr, va) = ds.Split(0.2, 240402);
+            var (model, tok) = Checkpoint.LoadOrCreate("tiny", null, o.Seed);
+            log.WriteLine($"FT: tiny model ({model.ParameterCount():N0} parameters) from scratch, {o.FtEpochs} epochs");
+            var r = SftTrainer.Train(model, tok, tr.Rows.Select(x => x.Text).ToArray(), va.Rows.Select(x => x.Text).ToArray(),
+                new TrainerOptions { Epochs = o.FtEpochs, BatchSize = 32, LearningRate = 3e-3, Seed = o.Seed }, ftDir, ds.Fingerprint(), progress?.Invoke("ft"));
+            log.WriteLine($"FT: validation loss {r.BestValidationLoss:F4} nats/token (best epoch {r.BestEpoch})");
+        }
+        double ftSeconds = sw.Elapsed.TotalSeconds;
+
+        // ĝ trained on confounded data (for the confounding study), saved like any user's outcome model
+        var gConfDir = Path.Combine(o.OutDir, "outcome_confounded");
+        var confDs = DirectOutcomeDataset.Load(spec with { Path = confounded });
+        var gConf = new LexicalLinearModel();
+        gConf.Fit(confDs.Rows.Select(r => r.Text).ToArray(), confDs.Rows.Select(r => r.Outcome).ToArray());
+        gConf.Save(gConfDir);
+        var gConfR2OnTruth = Metrics.R2(world.Grammar.Select(g => g.TrueMean).ToArray(), gConf.Predict(world.Grammar.Select(g => g.Text).ToArray()));
+
+        var runs = new (string name, ObjectiveKind kind, string? gDir, string gLabel)[]
+        {
+            ("CPO", ObjectiveKind.Cpo, null, "none"),
+            ("DR-CPO", ObjectiveKind.DrCpo, null, "randomized (cross-fitted)"),
+            ("OO-RLHF", ObjectiveKind.OoRlhf, null, "randomized (cross-fitted)"),
+            ("DR-CPO (confounded ĝ)", ObjectiveKind.DrCpo, gConfDir, "confounded"),
+            ("OO-RLHF (confounded ĝ)", ObjectiveKind.OoRlhf, gConfDir, "confounded"),
+        };
+        var results = new List<DemoModelResult> { Evaluate(world, "FT", "ft", "none", ftDir, o, null, ftSeconds) };
+        double? gR2 = null;
+        foreach (var (name, kind, gDir, gLabel) in runs)
+        {
+            sw.Restart();
+            var dir = Path.Combine(o.OutDir, Slug(name));
+            log.WriteLine($"{name}: training from FT");
+            var summary = CausalRun.Execute(new CausalRunRequest(ds, ftDir, kind, gDir, 5, null, null, 0, new ObjectiveOptions(),
+                new TrainerOptions { Epochs = o.Epochs, BatchSize = o.BatchSize, LearningRate = o.LearningRate, Seed = o.Seed },
+                0.2, dir, cache, null, progress?.Invoke(Slug(name))), log);
+            if (gDir is null && summary.OutcomeModelR2 is double r2) gR2 = r2;
+            results.Add(Evaluate(world, name, CausalRun.Name(kind), gLabel, dir, o, summary.ValidationEssFraction, sw.Elapsed.TotalSeconds));
+        }
+        var res = new DemoResults(o.Seed, o.Rows, world.ExpectedValueUnderPR(), world.BestPossibleValue(), results, gR2, gConfR2OnTruth, total.Elapsed.TotalSeconds);
+        Write(res, o.OutDir);
+        return res;
+    }
+
+    static DemoModelResult Evaluate(World world, string name, string objective, string g, string modelDir, DemoOptions o, double? ess, double seconds)
+    {
+        var (model, tok) = Checkpoint.Load(modelDir);
+        var gen = TextGenerator.Generate(model, tok, new string?[o.EvalSamples], new SamplerSettings { Seed = 10_000 + o.Seed });
+        var texts = gen.Select(x => x.Text).ToArray();
+        TableWriter.Write(Path.Combine(modelDir, "samples.csv"), new[] { "text", "logprob", "true_mean" },
+            gen.Select(x => (IReadOnlyList<object?>)new object?[] { x.Text, x.LogProb, world.TrueMean(x.Text) }));
+        var tv = world.TrueValue(texts);
+        return new DemoModelResult(name, objective, g, tv.Mean, tv.CiLow, tv.CiHigh, tv.StdError, tv.N, tv.FractionGrammatical, ess, seconds);
+    }
+
+    static string Slug(string s) => new string(s.ToLowerInvariant().Select(c => char.IsLetterOrDigit(c) ? c : '-').ToArray()).Replace("ĝ", "g").Trim('-').Replace("--", "-");
+
+    public static void Write(DemoResults r, string dir)
+    {
+        AtomicFile.WriteAllText(Path.Combine(dir, "results.json"), JsonSerializer.Serialize(r, new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(dir, "results.md"), Markdown(r));
+        DemoPlot.Write(r, Path.Combine(dir, "true_values.png"));
+    }
+
+    public static string Markdown(DemoResults r)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine($"Demo (seed {r.Seed}, {r.Rows} randomized rows). True value under randomization: {r.ValueUnderRandomization:F3}; best possible: {r.BestPossibleValue:F3}.");
+        sb.AppendLine();
+        sb.AppendLine("| model | outcome model ĝ | true value | 95% CI | grammatical | validation ESS |");
+        sb.AppendLine("|---|---|---|---|---|---|");
+        foreach (var m in r.Models)
+            sb.AppendLine($"| {m.Name} | {m.OutcomeModel} | {m.TrueValue:F3} | [{m.CiLow:F3}, {m.CiHigh:F3}] | {m.FractionGrammatical:P0} | {(m.ValidationEssFraction is double e ? e.ToString("P0") : "–")} |");
+        return sb.ToString();
+    }
+}

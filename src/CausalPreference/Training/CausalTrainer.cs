@@ -1,0 +1,146 @@
+using CausalPreference.Causal;
+using CausalPreference.Models;
+using CausalPreference.Text;
+using static TorchSharp.torch;
+
+namespace CausalPreference.Training;
+
+/// <summary>
+/// Inputs of a causal objective, all precomputed except the policy's own scores:
+/// labelled rows (X_i, oriented Y_i, log P̂^R(X_i), ĝ(X_i)) and unlabelled samples (X̃_j, log P^{f0}(X̃_j), ĝ(X̃_j)).
+/// Outcomes and predictions are oriented (larger is better). m = number of X̃ need not equal n.
+/// </summary>
+public sealed record CausalData(
+    IReadOnlyList<string> Texts, IReadOnlyList<string?>? Prompts, double[] Outcome, double[] ReferenceLogp, double[]? OutcomeHat,
+    IReadOnlyList<string>? TildeTexts = null, IReadOnlyList<string?>? TildePrompts = null, double[]? TildeF0Logp = null, double[]? TildeOutcomeHat = null)
+{
+    public int N => Texts.Count;
+    public int M => TildeTexts?.Count ?? 0;
+}
+
+/// <summary>
+/// Trains a policy (initialized from FT) on CPO, DR-CPO or OO-RLHF (the equations live in <see cref="Objectives"/>).
+/// Each optimizer step takes a batch of labelled rows and a proportional slice of the X̃ samples (so every X̃ is
+/// used once per epoch whatever m/n is); the objective is self-normalized over that step's rows — the
+/// normalization scope is one step's batch, as in the paper's code (batch 4). OO-RLHF, which needs no labelled rows,
+/// iterates over X̃ in batches of the batch size. After each epoch the same objective is evaluated on held-out rows
+/// (eval mode, no gradient, normalized over the whole held-out set) and the best epoch is kept.
+/// Per step the log records the value, and the effective sample size, largest weight, top-5% share and clipped
+/// count of the weights.
+/// </summary>
+public static class CausalTrainer
+{
+    public static TrainResult Train(CausalLM policy, ITokenizer tok, ObjectiveKind kind, CausalData train, CausalData? validation,
+        ObjectiveOptions objective, TrainerOptions opts, string outDir, string fingerprint,
+        IProgress<TrainingProgress>? progress = null, CancellationToken ct = default, long stopAfterSteps = long.MaxValue)
+    {
+        Check(kind, train, "training");
+        if (validation != null) Check(kind, validation, "validation");
+        bool labelledItems = kind != ObjectiveKind.OoRlhf;
+        int items = labelledItems ? train.N : train.M;
+        int batchesPerEpoch = (items + opts.BatchSize - 1) / opts.BatchSize;
+        int tildePerStep = kind == ObjectiveKind.DrCpo ? (train.M + batchesPerEpoch - 1) / batchesPerEpoch : 0;
+        int ctx = policy.Config.ContextLength;
+
+        StepOutput Step(StepContext c)
+        {
+            var metrics = new Dictionary<string, double>();
+            ObjectiveInputs inputs;
+            long tokens = 0;
+            if (kind == ObjectiveKind.OoRlhf)
+            {
+                var (lp, t) = PolicyLogp(policy, tok, train.TildeTexts!, train.TildePrompts, c.Indices, ctx);
+                tokens += t;
+                inputs = ObjectiveInputs.ForOoRlhf(lp, Pick(train.TildeF0Logp!, c.Indices), Pick(train.TildeOutcomeHat!, c.Indices));
+            }
+            else
+            {
+                var (lp, t) = PolicyLogp(policy, tok, train.Texts, train.Prompts, c.Indices, ctx);
+                tokens += t;
+                Tensor? lpT = null, f0 = null, gT = null;
+                if (kind == ObjectiveKind.DrCpo)
+                {
+                    var perm = TrainLoop.Permutation(train.M, opts.Seed + 7919, c.Epoch);
+                    var tIdx = perm.Skip(c.Batch * tildePerStep).Take(tildePerStep).ToArray();
+                    if (tIdx.Length == 0) tIdx = perm.Take(Math.Max(1, tildePerStep)).ToArray();
+                    var (lpt, tt) = PolicyLogp(policy, tok, train.TildeTexts!, train.TildePrompts, tIdx, ctx);
+                    tokens += tt;
+                    (lpT, f0, gT) = (lpt, Pick(train.TildeF0Logp!, tIdx), Pick(train.TildeOutcomeHat!, tIdx));
+                }
+                inputs = new ObjectiveInputs(lp, Pick(train.ReferenceLogp, c.Indices), Pick(train.Outcome, c.Indices),
+                    train.OutcomeHat is null ? null : Pick(train.OutcomeHat, c.Indices), lpT, f0, gT);
+            }
+            var r = Objectives.Compute(kind, inputs, objective);
+            metrics["value"] = r.Value.item<double>();
+            AddDiagnostics(metrics, r.LabelledWeights ?? r.UnlabelledWeights, "");
+            if (r.LabelledWeights != null && r.UnlabelledWeights != null) AddDiagnostics(metrics, r.UnlabelledWeights, "tilde_");
+            return new StepOutput(r.Loss, tokens, metrics);
+        }
+
+        Func<EvalOutput>? eval = validation is null ? null : () => Evaluate(policy, tok, kind, validation, objective);
+        return TrainLoop.Run(policy, tok, items, Step, eval, opts, outDir, fingerprint, progress, ct, stopAfterSteps: stopAfterSteps);
+    }
+
+    /// <summary>The objective on a whole data set (eval mode, no gradient); Loss = −V̂, with weight diagnostics as metrics.</summary>
+    public static EvalOutput Evaluate(CausalLM policy, ITokenizer tok, ObjectiveKind kind, CausalData data, ObjectiveOptions objective)
+    {
+        using var scope = NewDisposeScope();
+        double[]? lp = kind == ObjectiveKind.OoRlhf ? null : SequenceScorer.Score(policy, tok, data.Texts, data.Prompts);
+        double[]? lpT = kind == ObjectiveKind.Cpo ? null : SequenceScorer.Score(policy, tok, data.TildeTexts!, data.TildePrompts);
+        ObjectiveInputs inputs = kind == ObjectiveKind.OoRlhf
+            ? ObjectiveInputs.ForOoRlhf(tensor(lpT!), tensor(data.TildeF0Logp!), tensor(data.TildeOutcomeHat!))
+            : new ObjectiveInputs(tensor(lp!), tensor(data.ReferenceLogp), tensor(data.Outcome),
+                data.OutcomeHat is null ? null : tensor(data.OutcomeHat),
+                lpT is null ? null : tensor(lpT), kind == ObjectiveKind.Cpo ? null : tensor(data.TildeF0Logp!),
+                kind == ObjectiveKind.Cpo ? null : tensor(data.TildeOutcomeHat!));
+        using var _ = no_grad();
+        var r = Objectives.Compute(kind, inputs, objective);
+        var metrics = new Dictionary<string, double> { ["value"] = r.Value.item<double>() };
+        AddDiagnostics(metrics, r.LabelledWeights ?? r.UnlabelledWeights, "");
+        return new EvalOutput(-metrics["value"], metrics);
+    }
+
+    static void AddDiagnostics(Dictionary<string, double> m, WeightDiagnostics? d, string prefix)
+    {
+        if (d is null) return;
+        m[prefix + "ess"] = d.Ess;
+        m[prefix + "ess_fraction"] = d.EssFraction;
+        m[prefix + "max_weight"] = d.MaxNormalizedWeight;
+        m[prefix + "top5_share"] = d.Top5PercentShare;
+        m[prefix + "clipped"] = d.ClippedCount;
+        m[prefix + "log_ratio_min"] = d.LogWeightMin;
+        m[prefix + "log_ratio_max"] = d.LogWeightMax;
+    }
+
+    static (Tensor lp, long tokens) PolicyLogp(CausalLM policy, ITokenizer tok, IReadOnlyList<string> texts, IReadOnlyList<string?>? prompts, int[] idx, int ctx)
+    {
+        using var batch = TokenBatch.Create(tok, idx.Select(i => texts[i]).ToArray(), ctx, policy.Device,
+            prompts is null ? null : idx.Select(i => prompts[i]).ToArray());
+        var lp = SequenceScorer.LogProb(policy, batch);
+        return (lp, (long)batch.TargetMask.sum().item<float>());
+    }
+
+    static Tensor Pick(double[] values, int[] idx) => tensor(idx.Select(i => values[i]).ToArray());
+
+    static void Check(ObjectiveKind kind, CausalData d, string what)
+    {
+        void Len(double[]? a, int n, string name)
+        {
+            if (a is null) throw new ArgumentException($"{kind} needs {name} on the {what} data");
+            if (a.Length != n) throw new ArgumentException($"{name} has {a.Length} entries for {n} {what} rows");
+        }
+        if (kind != ObjectiveKind.OoRlhf)
+        {
+            if (d.N == 0) throw new IO.InputException($"{kind} needs labelled {what} rows; there are none");
+            Len(d.Outcome, d.N, "outcomes");
+            Len(d.ReferenceLogp, d.N, "reference log-probabilities");
+        }
+        if (kind == ObjectiveKind.DrCpo) Len(d.OutcomeHat, d.N, "outcome-model predictions ĝ(X)");
+        if (kind != ObjectiveKind.Cpo)
+        {
+            if (d.M == 0) throw new IO.InputException($"{kind} needs unlabelled samples X̃ from f0 ({what}); there are none");
+            Len(d.TildeF0Logp, d.M, "f0 log-probabilities of X̃");
+            Len(d.TildeOutcomeHat, d.M, "outcome-model predictions ĝ(X̃)");
+        }
+    }
+}
