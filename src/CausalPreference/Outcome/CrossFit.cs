@@ -31,6 +31,9 @@ public static class CrossFit
         if (folds < 2) throw new InputException($"cross-fitting needs at least 2 folds; got {folds}.");
 
         var fold = AssignFolds(texts.Count, folds, seed, groups);
+        // The final model first: a model's own input checks then report row numbers of the full data.
+        var final = factory();
+        final.Fit(texts, y, weights);
         var oof = new double[texts.Count];
         for (int k = 0; k < folds; k++)
         {
@@ -42,9 +45,6 @@ public static class CrossFit
             if (pred.Length != test.Length) throw new InvalidOperationException($"the {model.Kind} model returned {pred.Length} predictions for {test.Length} texts.");
             for (int t = 0; t < test.Length; t++) oof[test[t]] = pred[t];
         }
-        var final = factory();
-        final.Fit(texts, y, weights);
-
         double r2 = Metrics.R2(y, oof, weights), rmse = Metrics.Rmse(y, oof, weights);
         double? auc = null, logLoss = null;
         if (y.All(v => v == 0 || v == 1))

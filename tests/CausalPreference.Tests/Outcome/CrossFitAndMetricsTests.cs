@@ -88,6 +88,15 @@ public class CrossFitAndMetricsTests
     }
 
     [Fact]
+    public void Input_errors_name_the_row_of_the_full_data()
+    {
+        var texts = Enumerable.Range(0, 10).Select(i => $"t{i}").ToArray();
+        var y = Enumerable.Range(0, 10).Select(i => i == 7 ? 2.0 : i % 2).ToArray();
+        var e = Assert.Throws<InputException>(() => CrossFit.OutOfFold(() => new LexicalLinearModel(new LexicalLinearOptions { Binary = true }), texts, y, folds: 3));
+        Assert.Equal(8, e.Row);
+    }
+
+    [Fact]
     public void R2_on_known_values()
     {
         double[] y = [1, 2, 3];
