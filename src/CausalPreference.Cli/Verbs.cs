@@ -9,5 +9,7 @@ public static class Verbs
     public static IEnumerable<Command> All()
     {
         yield return InfoCommand.Build();
+        yield return JudgeCommand.Build();
+        yield return AgreementCommand.Build();
     }
 }
