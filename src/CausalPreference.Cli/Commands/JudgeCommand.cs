@@ -45,12 +45,14 @@ public static class JudgeCommand
             var items = PairedTexts.Load(aPath, bPath, pr.GetValue(textColumn) ?? "text", pr.GetValue(promptColumn));
 
             IPairJudge judge;
+            var runLabels = new Dictionary<string, string>();
             var kind = (pr.GetValue(judgeKind) ?? "openai").Trim().ToLowerInvariant();
             if (kind == "outcome-model")
             {
                 var modelDir = pr.GetValue(outcomeModel) ?? throw new InputException("the outcome-model judge needs --outcome-model DIR (a fitted outcome model).");
                 judge = OutcomeJudgeFactory.TryCreate(modelDir)
                         ?? throw new InputException("the outcome-model judge is not wired into this build yet. Use --judge openai.");
+                runLabels["outcome_model"] = modelDir;
             }
             else if (kind == "openai")
             {
@@ -67,6 +69,8 @@ public static class JudgeCommand
                     RequestTimeout = TimeSpan.FromSeconds(pr.GetValue(timeout)),
                 }.WithEnvironment(pr.GetValue(apiKeyEnv));
                 judge = new OpenAiChatJudge(options);
+                runLabels["template"] = templateArg;
+                runLabels["judge_url"] = options.BaseUrl!;
             }
             else throw new InputException($"unknown judge '{kind}'. Use --judge openai or --judge outcome-model.");
 
@@ -99,10 +103,8 @@ public static class JudgeCommand
             string mName = pr.GetValue(methodName) ?? Path.GetFileNameWithoutExtension(aPath);
             string bName = pr.GetValue(baselineName) ?? Path.GetFileNameWithoutExtension(bPath);
             result.WriteJudgmentsJsonl(Path.Combine(dir, "judgments.jsonl"));
-            result.WriteSummaryJson(Path.Combine(dir, "winrate.json"), new Dictionary<string, string>
-            {
-                ["method"] = mName, ["baseline"] = bName, ["method_file"] = aPath, ["baseline_file"] = bPath,
-            });
+            runLabels["method"] = mName; runLabels["baseline"] = bName; runLabels["method_file"] = aPath; runLabels["baseline_file"] = bPath;
+            result.WriteSummaryJson(Path.Combine(dir, "winrate.json"), runLabels);
             Plots.WinRateBars([WinRateRow.From(mName, bName, result.WinRate)], Path.Combine(dir, "winrate.png"), $"{mName} vs {bName} ({result.Judge})");
 
             var w = result.WinRate;

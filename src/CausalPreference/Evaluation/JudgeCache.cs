@@ -37,31 +37,44 @@ public sealed class JudgeCache : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var full = System.IO.Path.GetFullPath(path);
+        FileStream? stream = null;
         try
         {
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
-            var stream = new FileStream(full, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+            stream = new FileStream(full, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
             var cache = new JudgeCache(full);
-            bool endsWithNewline = true;
-            if (stream.Length > 0)
-            {
-                stream.Seek(-1, SeekOrigin.End);
-                endsWithNewline = stream.ReadByte() == '\n';
-                stream.Seek(0, SeekOrigin.Begin);
-                using var reader = new StreamReader(stream, new UTF8Encoding(false), true, 1 << 16, leaveOpen: true);
-                string? line;
-                while ((line = reader.ReadLine()) != null)
-                    if (line.Length > 0 && !cache.TryLoadLine(line)) cache.SkippedLines++;
-            }
-            stream.Seek(0, SeekOrigin.End);
-            cache._writer = new StreamWriter(stream, new UTF8Encoding(false)) { NewLine = "\n" };
-            if (!endsWithNewline) { cache._writer.Write('\n'); cache._writer.Flush(); } // never glue a new entry onto a torn line
+            cache.Load(stream);
             return cache;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            stream?.Dispose();
             throw new InputException($"cannot open the judgment cache: {e.Message}. Choose a writable output folder.", full, inner: e);
         }
+        catch
+        {
+            stream?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Reads the existing lines, then positions a writer at the end (after a newline, so a torn line stays separate).</summary>
+    void Load(FileStream stream)
+    {
+        bool endsWithNewline = true;
+        if (stream.Length > 0)
+        {
+            stream.Seek(-1, SeekOrigin.End);
+            endsWithNewline = stream.ReadByte() == '\n';
+            stream.Seek(0, SeekOrigin.Begin);
+            using var reader = new StreamReader(stream, new UTF8Encoding(false), true, 1 << 16, leaveOpen: true);
+            string? line;
+            while ((line = reader.ReadLine()) != null)
+                if (line.Length > 0 && !TryLoadLine(line)) SkippedLines++;
+        }
+        stream.Seek(0, SeekOrigin.End);
+        _writer = new StreamWriter(stream, new UTF8Encoding(false)) { NewLine = "\n" };
+        if (!endsWithNewline) { _writer.Write('\n'); _writer.Flush(); }
     }
 
     bool TryLoadLine(string line)

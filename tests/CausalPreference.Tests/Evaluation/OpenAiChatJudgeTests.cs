@@ -99,13 +99,13 @@ public class OpenAiChatJudgeTests
     [Fact]
     public async Task Respects_the_concurrency_limit()
     {
-        using var server = new FakeChatServer(r => FakeResponse.Completion("Preferred: A") with { DelayMs = 60 });
+        using var server = new FakeChatServer(r => FakeResponse.Completion("Preferred: A") with { DelayMs = 150 });
         using var judge = new OpenAiChatJudge(Options(server, concurrency: 2));
-        var items = Enumerable.Range(0, 8).Select(i => ((string?)null, $"m{i}", $"b{i}")).ToList();
-        var r = await PairwiseEvaluation.RunAsync(judge, items, concurrency: 8);
-        Assert.Equal(8, server.RequestCount);
-        Assert.Equal(2, server.PeakInFlight);
-        Assert.Equal(4, r.WinRate.Wins); // judge always says A; the method is A in exactly half
+        var items = Enumerable.Range(0, 6).Select(i => ((string?)null, $"m{i}", $"b{i}")).ToList();
+        var r = await PairwiseEvaluation.RunAsync(judge, items, concurrency: 6);
+        Assert.Equal(6, server.RequestCount);
+        Assert.Equal(2, server.PeakInFlight); // never more than the limit, and the limit is used
+        Assert.Equal(3, r.WinRate.Wins); // judge always says A; the method is A in exactly half
     }
 
     [Fact]
