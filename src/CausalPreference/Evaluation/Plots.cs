@@ -6,7 +6,8 @@ namespace CausalPreference.Evaluation;
 
 /// <summary>
 /// PNG figures for reports (ScottPlot 5, rendered headless through SkiaSharp; written atomically).
-/// Text uses "DejaVu Sans" when installed (Debian: fonts-dejavu-core), else the system default sans font.
+/// Text uses "DejaVu Sans" when installed (Debian: fonts-dejavu-core), else SkiaSharp's default typeface
+/// (on this machine that is DejaVu Serif); a machine with no fonts at all renders no text.
 /// </summary>
 public static class Plots
 {
@@ -153,7 +154,7 @@ public static class Plots
         catch (TypeInitializationException e)
         {
             throw new InvalidOperationException("cannot render the plot: SkiaSharp's native library did not load (" + e.InnerException?.Message +
-                                                "). On Linux it needs libfontconfig1 (apt-get install libfontconfig1 fonts-dejavu-core).", e);
+                                                "). ScottPlot ships SkiaSharp.NativeAssets.Linux.NoDependencies; check that the runtime folder holds libSkiaSharp.so for this platform.", e);
         }
         AtomicFile.WriteAllBytes(path, png);
     }
