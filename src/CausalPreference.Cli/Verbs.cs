@@ -14,5 +14,7 @@ public static class Verbs
         yield return GenerateCommand.Build();
         yield return TrainCommand.Build();
         yield return InfoCommand.Build();
+        yield return JudgeCommand.Build();
+        yield return AgreementCommand.Build();
     }
 }

@@ -1,0 +1,37 @@
+namespace CausalPreference.Evaluation;
+
+/// <summary>Which text of a pair the judge preferred.</summary>
+public enum PairChoice
+{
+    /// <summary>Text A.</summary>
+    A,
+    /// <summary>Text B.</summary>
+    B,
+    /// <summary>No usable answer (unparsable, conflicting, a tie); counted, never dropped silently.</summary>
+    Invalid,
+}
+
+/// <summary>One pair shown to a judge: an id, the prompt both texts continue (may be null), and the two texts in display order.</summary>
+public sealed record JudgePair(string Id, string? Prompt, string TextA, string TextB);
+
+/// <summary>A judge's answer: the preferred text, the judge's raw output (kept for audit), and its stated reason if any.</summary>
+public sealed record JudgeVerdict(PairChoice Preferred, string RawResponse, string? Reason);
+
+/// <summary>
+/// A pairwise judge: a proxy annotator (an LLM, an outcome model) that says which of two texts is better.
+/// Implementations must be safe to call concurrently.
+/// </summary>
+public interface IPairJudge
+{
+    /// <summary>Short name, e.g. "openai:gpt-4-1106-preview"; used in reports and in the cache key.</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// Everything besides the two texts and the prompt that determines the verdict (model id, prompt template,
+    /// temperature, score direction...). Part of the judgment cache key, so changing any of it re-asks the judge.
+    /// </summary>
+    string Configuration { get; }
+
+    /// <summary>Judges one pair. Throws on failures that are not answers (network, authentication); those are not cached.</summary>
+    Task<JudgeVerdict> JudgeAsync(JudgePair pair, CancellationToken ct = default);
+}
