@@ -13,6 +13,7 @@ public static class Verbs
         yield return ScoreCommand.Build();
         yield return GenerateCommand.Build();
         yield return TrainCommand.Build();
+        yield return SimulateCommand.Build();
         yield return InfoCommand.Build();
         yield return JudgeCommand.Build();
         yield return AgreementCommand.Build();

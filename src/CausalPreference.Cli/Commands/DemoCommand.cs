@@ -15,20 +15,27 @@ public static class DemoCommand
         var seed = Cli.Opt("--seed", "Seed of the world's data, the models and the sampling", 1);
         var quick = Cli.Opt<bool>("--quick", "A smaller, faster run (for CI)");
         var rows = Cli.Opt("--rows", "Randomized rows to simulate (0 = default)", 0);
-        foreach (var o in new Option[] { outDir, seed, quick, rows }) cmd.Options.Add(o);
+        var lr = Cli.Opt("--lr", "Learning rate of the causal objectives (0 = default)", 0.0);
+        var epochs = Cli.Opt("--epochs", "Epochs of the causal objectives (0 = default)", 0);
+        var batch = Cli.Opt("--batch-size", "Batch size (= self-normalization scope) of the causal objectives (0 = default)", 0);
+        foreach (var o in new Option[] { outDir, seed, quick, rows, lr, epochs, batch }) cmd.Options.Add(o);
         Cli.SetAction(cmd, pr =>
         {
             var dir = pr.GetValue(outDir)!;
             var o = pr.GetValue(quick) ? DemoOptions.Quick(dir, pr.GetValue(seed)) : new DemoOptions { OutDir = dir, Seed = pr.GetValue(seed) };
             if (pr.GetValue(rows) > 0) o = o with { Rows = pr.GetValue(rows) };
+            if (pr.GetValue(lr) > 0) o = o with { LearningRate = pr.GetValue(lr) };
+            if (pr.GetValue(epochs) > 0) o = o with { Epochs = pr.GetValue(epochs) };
+            if (pr.GetValue(batch) > 0) o = o with { BatchSize = pr.GetValue(batch) };
             ProgressLine? bar = null;
             var r = Demo.Run(o, Console.Error, name => { bar?.Dispose(); bar = null; return ProgressLine.ForTraining(name, () => bar, b => bar = b); });
             bar?.Dispose();
-            var table = new Table().Title($"True value of each model (seed {r.Seed}; randomization {r.ValueUnderRandomization:F3}, best {r.BestPossibleValue:F3})");
+            if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 160;
+            var table = new Table().Title(Markup.Escape($"True value of each model (seed {r.Seed}; randomization {r.ValueUnderRandomization:F3}, best {r.BestPossibleValue:F3})"));
             foreach (var c in new[] { "model", "outcome model ĝ", "true value", "95% CI", "grammatical", "val. ESS", "seconds" }) table.AddColumn(c);
             foreach (var m in r.Models)
-                table.AddRow(Markup.Escape(m.Name), Markup.Escape(m.OutcomeModel), m.TrueValue.ToString("F3"), $"[{m.CiLow:F3}, {m.CiHigh:F3}]",
-                    m.FractionGrammatical.ToString("P0"), m.ValidationEssFraction?.ToString("P0") ?? "–", m.Seconds.ToString("F0"));
+                table.AddRow(Markup.Escape(m.Name), Markup.Escape(m.OutcomeModel), m.TrueValue.ToString("F3"), Markup.Escape($"[{m.CiLow:F3}, {m.CiHigh:F3}]"),
+                    Markup.Escape(m.FractionGrammatical.ToString("P0")), Markup.Escape(m.ValidationEssFraction?.ToString("P0") ?? "–"), m.Seconds.ToString("F0"));
             AnsiConsole.Write(table);
             Console.WriteLine($"results: {Path.Combine(dir, "results.json")}, {Path.Combine(dir, "results.md")}, {Path.Combine(dir, "true_values.png")} ({r.TotalSeconds:F0} s)");
             return Cli.Ok;

@@ -12,7 +12,7 @@ namespace CausalPreference.Pipeline;
 public sealed record CausalRunRequest(
     DirectOutcomeDataset Data, string ModelPath, ObjectiveKind Objective, string? OutcomeModelDir, int Folds,
     string? UnlabeledFile, string? F0Path, int M, ObjectiveOptions ObjectiveOptions, TrainerOptions Trainer,
-    double ValidationFraction, string OutDir, string CacheDir, torch.Device? Device = null, IProgress<TrainingProgress>? Progress = null);
+    double ValidationFraction, string OutDir, string CacheDir, torch.Device? Device = null, IProgress<TrainingProgress>? Progress = null, bool RestartOnSettingsChange = false);
 
 /// <summary>What a run reports (also written to OUT/run.json).</summary>
 public sealed record CausalRunSummary(
@@ -102,7 +102,8 @@ public static class CausalRun
 
         var fp = Fingerprint.Of("causal-train", r.Objective.ToString(), ds.Fingerprint(), Fingerprint.OfModel(r.ModelPath), r.OutcomeModelDir ?? "crossfit",
             Fingerprint.OfTexts(tTexts), r.ObjectiveOptions.ToString(), r.Trainer.ToString(), r.ValidationFraction.ToString("R"));
-        var result = CausalTrainer.Train(model, tok, r.Objective, trainData, valData, r.ObjectiveOptions, r.Trainer, r.OutDir, fp, r.Progress);
+        var result = CausalTrainer.Train(model, tok, r.Objective, trainData, valData, r.ObjectiveOptions, r.Trainer, r.OutDir, fp, r.Progress,
+            restartOnSettingsChange: r.RestartOnSettingsChange);
         var last = result.Epochs.LastOrDefault(e => e["epoch"] == result.BestEpoch);
         var summary = new CausalRunSummary(Name(r.Objective), r.ModelPath, trainData.N, valData.N, trainData.M, valData.M, refSource,
             g?.Source, g?.R2, g?.Auc, result.BestEpoch, -result.BestValidationLoss,

@@ -18,13 +18,14 @@ public sealed record DemoOptions
     public int Seed { get; init; } = 1;
     /// <summary>Randomized rows (and as many confounded rows).</summary>
     public int Rows { get; init; } = 2000;
-    public int FtEpochs { get; init; } = 4;
+    /// <summary>FT optimizer steps (batch 32); the tiny model needs a few hundred to learn the grammar.</summary>
+    public int FtSteps { get; init; } = 400;
     public int Epochs { get; init; } = 2;
     public int BatchSize { get; init; } = 4;
     public double LearningRate { get; init; } = 1e-3;
     /// <summary>Texts sampled from each model to measure its true value.</summary>
     public int EvalSamples { get; init; } = 600;
-    public static DemoOptions Quick(string outDir, int seed) => new() { OutDir = outDir, Seed = seed, Rows = 800, FtEpochs = 3, Epochs = 1, EvalSamples = 300 };
+    public static DemoOptions Quick(string outDir, int seed) => new() { OutDir = outDir, Seed = seed, Rows = 800, FtSteps = 300, Epochs = 1, EvalSamples = 300 };
 }
 
 /// <summary>One model's row in the demo's results.</summary>
@@ -65,9 +66,11 @@ public static class Demo
         {
             var (tr, va) = ds.Split(0.2, 240402);
             var (model, tok) = Checkpoint.LoadOrCreate("tiny", null, o.Seed);
-            log.WriteLine($"FT: tiny model ({model.ParameterCount():N0} parameters) from scratch, {o.FtEpochs} epochs");
+            int epochs = Math.Max(1, (int)Math.Ceiling(o.FtSteps / Math.Ceiling(tr.Rows.Count / 32.0)));
+            log.WriteLine($"FT: tiny model ({model.ParameterCount():N0} parameters) from scratch, {epochs} epochs of batch 32");
             var r = SftTrainer.Train(model, tok, tr.Rows.Select(x => x.Text).ToArray(), va.Rows.Select(x => x.Text).ToArray(),
-                new TrainerOptions { Epochs = o.FtEpochs, BatchSize = 32, LearningRate = 3e-3, Seed = o.Seed }, ftDir, ds.Fingerprint(), progress?.Invoke("ft"));
+                new TrainerOptions { Epochs = epochs, BatchSize = 32, LearningRate = 3e-3, Seed = o.Seed }, ftDir, ds.Fingerprint(), progress?.Invoke("ft"),
+                restartOnSettingsChange: true);
             log.WriteLine($"FT: validation loss {r.BestValidationLoss:F4} nats/token (best epoch {r.BestEpoch})");
         }
         double ftSeconds = sw.Elapsed.TotalSeconds;
@@ -97,7 +100,7 @@ public static class Demo
             log.WriteLine($"{name}: training from FT");
             var summary = CausalRun.Execute(new CausalRunRequest(ds, ftDir, kind, gDir, 5, null, null, 0, new ObjectiveOptions(),
                 new TrainerOptions { Epochs = o.Epochs, BatchSize = o.BatchSize, LearningRate = o.LearningRate, Seed = o.Seed },
-                0.2, dir, cache, null, progress?.Invoke(Slug(name))), log);
+                0.2, dir, cache, null, progress?.Invoke(Slug(name)), RestartOnSettingsChange: true), log);
             if (gDir is null && summary.OutcomeModelR2 is double r2) gR2 = r2;
             results.Add(Evaluate(world, name, CausalRun.Name(kind), gLabel, dir, o, summary.ValidationEssFraction, sw.Elapsed.TotalSeconds));
         }

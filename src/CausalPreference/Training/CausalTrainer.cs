@@ -32,7 +32,8 @@ public static class CausalTrainer
 {
     public static TrainResult Train(CausalLM policy, ITokenizer tok, ObjectiveKind kind, CausalData train, CausalData? validation,
         ObjectiveOptions objective, TrainerOptions opts, string outDir, string fingerprint,
-        IProgress<TrainingProgress>? progress = null, CancellationToken ct = default, long stopAfterSteps = long.MaxValue)
+        IProgress<TrainingProgress>? progress = null, CancellationToken ct = default, long stopAfterSteps = long.MaxValue,
+        bool restartOnSettingsChange = false)
     {
         Check(kind, train, "training");
         if (validation != null) Check(kind, validation, "validation");
@@ -78,7 +79,8 @@ public static class CausalTrainer
         }
 
         Func<EvalOutput>? eval = validation is null ? null : () => Evaluate(policy, tok, kind, validation, objective);
-        return TrainLoop.Run(policy, tok, items, Step, eval, opts, outDir, fingerprint, progress, ct, stopAfterSteps: stopAfterSteps);
+        return TrainLoop.Run(policy, tok, items, Step, eval, opts, outDir, fingerprint, progress, ct, stopAfterSteps: stopAfterSteps,
+            restartOnSettingsChange: restartOnSettingsChange);
     }
 
     /// <summary>The objective on a whole data set (eval mode, no gradient); Loss = −V̂, with weight diagnostics as metrics.</summary>

@@ -13,7 +13,7 @@ public static class SftTrainer
 {
     public static TrainResult Train(CausalLM model, ITokenizer tok, IReadOnlyList<string> train, IReadOnlyList<string> validation,
         TrainerOptions opts, string outDir, string dataFingerprint, IProgress<TrainingProgress>? progress = null,
-        CancellationToken ct = default, long stopAfterSteps = long.MaxValue)
+        CancellationToken ct = default, long stopAfterSteps = long.MaxValue, bool restartOnSettingsChange = false)
     {
         int ctx = model.Config.ContextLength;
         var settings = $"sft|{dataFingerprint}|{opts}|{model.Config}";
@@ -27,7 +27,7 @@ public static class SftTrainer
             return new StepOutput(loss, (long)ntok);
         }
         EvalOutput Eval() => new(MeanNll(model, tok, validation), null);
-        return TrainLoop.Run(model, tok, train.Count, Step, validation.Count > 0 ? Eval : null, opts, outDir, Fingerprint(settings), progress, ct, stopAfterSteps: stopAfterSteps);
+        return TrainLoop.Run(model, tok, train.Count, Step, validation.Count > 0 ? Eval : null, opts, outDir, Fingerprint(settings), progress, ct, stopAfterSteps: stopAfterSteps, restartOnSettingsChange: restartOnSettingsChange);
     }
 
     /// <summary>Mean negative log-likelihood per target token over texts (eval mode, no gradient).</summary>

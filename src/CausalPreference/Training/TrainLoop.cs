@@ -39,7 +39,7 @@ public static class TrainLoop
     public static TrainResult Run(CausalLM model, ITokenizer tok, int itemCount, Func<StepContext, StepOutput> step,
         Func<EvalOutput>? evaluate, TrainerOptions opts, string outDir, string settingsFingerprint,
         IProgress<TrainingProgress>? progress = null, CancellationToken ct = default,
-        Action<string>? saveExtra = null, long stopAfterSteps = long.MaxValue)
+        Action<string>? saveExtra = null, long stopAfterSteps = long.MaxValue, bool restartOnSettingsChange = false)
     {
         opts.Validate();
         if (itemCount < 1) throw new InputException("there is nothing to train on (0 training rows)");
@@ -59,8 +59,17 @@ public static class TrainLoop
             State? saved;
             try { saved = JsonSerializer.Deserialize<State>(File.ReadAllText(stateFile), StateJson); }
             catch (JsonException e) { throw new InputException($"the saved training state is corrupt ({e.Message}); delete {stateDir} to start over", stateFile); }
-            if (saved is null || saved.Settings != settingsFingerprint)
+            if ((saved is null || saved.Settings != settingsFingerprint) && restartOnSettingsChange)
+            {
+                Reset(outDir);
+                saved = null;
+            }
+            else if (saved is null || saved.Settings != settingsFingerprint)
                 throw new InputException("this output folder holds a run with other data or settings; use another --out, or --force to start over", outDir);
+        }
+        if (File.Exists(stateFile))
+        {
+            var saved = JsonSerializer.Deserialize<State>(File.ReadAllText(stateFile), StateJson)!;
             if (saved.Finished && Checkpoint.IsCheckpoint(outDir))
                 return new TrainResult(saved.BestEpoch, saved.BestLoss, saved.Step, true, saved.Epochs);
             model.load_safetensors(Path.Combine(stateDir, "model.safetensors"), strict: false);
