@@ -24,6 +24,21 @@ public abstract class CausalLM : nn.Module<Tensor, Tensor>
     public Device Device => parameters().First().device;
 
     public long ParameterCount() => parameters().Sum(p => p.numel());
+
+    /// <summary>
+    /// Called after <c>to(device)</c> / <c>to(dtype)</c>. TorchSharp moves every parameter field separately, which
+    /// unties shared weights (a tied LM head would silently become a copy); families re-tie them here.
+    /// </summary>
+    protected virtual void OnMoved() { }
+
+    protected override nn.Module _to(Device device, ScalarType dtype, bool non_blocking)
+    { var m = base._to(device, dtype, non_blocking); OnMoved(); return m; }
+
+    protected override nn.Module _to(DeviceType deviceType, int deviceIndex, bool non_blocking)
+    { var m = base._to(deviceType, deviceIndex, non_blocking); OnMoved(); return m; }
+
+    protected override nn.Module _to(ScalarType dtype, bool non_blocking)
+    { var m = base._to(dtype, non_blocking); OnMoved(); return m; }
 }
 
 /// <summary>Per-layer key/value cache for incremental decoding.</summary>
