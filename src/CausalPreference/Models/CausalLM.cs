@@ -47,8 +47,12 @@ public sealed class KvCache : IDisposable
     public Tensor?[] Keys { get; }
     public Tensor?[] Values { get; }
     public KvCache(int layers) { Keys = new Tensor?[layers]; Values = new Tensor?[layers]; }
-    /// <summary>Number of positions already cached.</summary>
+    /// <summary>Number of positions already cached (by the first layer: read it before a forward pass, not during one).</summary>
     public long Length => Keys[0] is { } k ? k.shape[2] : 0;
+
+    /// <summary>Number of positions cached for one layer. Inside a forward pass layers below have already appended the new
+    /// positions, so attention must use this (its own layer's length before appending), never <see cref="Length"/>.</summary>
+    public long LengthOf(int layer) => Keys[layer] is { } k ? k.shape[2] : 0;
 
     /// <summary>Appends k, v [B,H,T,Dh] for one layer and returns the full cached tensors.</summary>
     public (Tensor k, Tensor v) Append(int layer, Tensor k, Tensor v)

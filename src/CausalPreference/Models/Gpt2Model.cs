@@ -57,7 +57,7 @@ public sealed class Gpt2Model : CausalLM
             }
             else
             {
-                long past = cache.Length;
+                long past = cache.LengthOf(layer);
                 (k, v) = cache.Append(layer, k, v);
                 if (past == 0)
                     y = functional.scaled_dot_product_attention(q, k, v, is_casual: true);

@@ -61,7 +61,7 @@ public sealed class LlamaModel : CausalLM
             long past = 0;
             if (cache is not null)
             {
-                past = cache.Length;
+                past = cache.LengthOf(layer);
                 (k, v) = cache.Append(layer, k, v);
             }
             if (_kvHeads != _heads)
