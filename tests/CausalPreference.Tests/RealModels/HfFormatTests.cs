@@ -234,6 +234,25 @@ public class HfFormatTests
     }
 
     [Fact]
+    public void BFloat16LoadingKeepsTheWeightsInBFloat16()
+    {
+        manual_seed(16);
+        var model = ModelFactory.Create(TinyLlama);
+        foreach (var p in model.parameters()) RoundTo(p, ScalarType.BFloat16); // bfloat16-exact weights: the copy is lossless
+        var dir = TempDir();
+        HfFormat.Save(model, new ByteTokenizer(), dir);
+        var (bf16, _) = HfFormat.Load(dir, ScalarType.BFloat16);
+        Assert.All(bf16.parameters(), p => Assert.Equal(ScalarType.BFloat16, p.dtype));
+        var a = Logits(model, Ids);
+        var b = Logits(bf16, Ids).to(ScalarType.Float32);
+        Assert.True(a.allclose(b, 0.05, 0.05), $"max difference {(a - b).abs().max().item<float>()}");
+        var resaved = TempDir();
+        HfFormat.Save(bf16, new ByteTokenizer(), resaved);
+        Assert.Equal("BF16", ReadHeader(Path.Combine(resaved, "model.safetensors"))["model.norm.weight"].dtype);
+        Assert.Equal(Values(Logits(bf16, Ids)), Values(Logits(HfFormat.Load(resaved, ScalarType.BFloat16).model, Ids)));
+    }
+
+    [Fact]
     public void MismatchedOrUnsupportedFoldersGiveClearInputErrors()
     {
         manual_seed(14);
