@@ -8,6 +8,7 @@ using static CausalPreference.Tests.RealModels.Fixtures;
 
 namespace CausalPreference.Tests.RealModels;
 
+[Collection(TorchSerialCollection.Name)]
 public class HfFormatTests
 {
     static readonly long[] Ids = { 256, 72, 105, 33, 10, 200, 7 };

@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 namespace CausalPreference.Tests.RealModels;
 
 /// <summary>The llama2.c stories260K fixture: a real pretrained Llama-architecture model with a known greedy continuation.</summary>
+[Collection(TorchSerialCollection.Name)]
 public class Llama2cTests(ITestOutputHelper output)
 {
     static (CausalLM model, ITokenizer tok)? Stories()

@@ -5,6 +5,7 @@ using static CausalPreference.Tests.RealModels.Fixtures;
 
 namespace CausalPreference.Tests.RealModels;
 
+[Collection(TorchSerialCollection.Name)]
 public class LlamaModelTests
 {
     /// <summary>A tiny Llama briefly trained on ASCII words, so that its samples are mostly valid UTF-8 and round-trip.</summary>

@@ -7,6 +7,7 @@ using static CausalPreference.Tests.RealModels.Fixtures;
 
 namespace CausalPreference.Tests.RealModels;
 
+[Collection(TorchSerialCollection.Name)]
 public class LoraTests
 {
     static readonly long[] Ids = { 256, 104, 101, 108, 108, 111, 33 };

@@ -5,6 +5,7 @@ using static CausalPreference.Tests.RealModels.Fixtures;
 namespace CausalPreference.Tests.RealModels;
 
 /// <summary>Small hand-built tokenizer.json fixtures whose encodings are worked out by hand in the comments.</summary>
+[Collection(TorchSerialCollection.Name)]
 public class TokenizerJsonTests
 {
     // ---- byte-level BPE (GPT-2 style): "Ġ" is the byte-level character of a space (byte 0x20 ↦ U+0120) ----
