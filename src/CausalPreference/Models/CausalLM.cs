@@ -24,6 +24,21 @@ public abstract class CausalLM : nn.Module<Tensor, Tensor>
     public Device Device => parameters().First().device;
 
     public long ParameterCount() => parameters().Sum(p => p.numel());
+
+    /// <summary>
+    /// Called after <c>to(device)</c> / <c>to(dtype)</c>. TorchSharp moves every parameter field separately, which
+    /// unties shared weights (a tied LM head would silently become a copy); families re-tie them here.
+    /// </summary>
+    protected virtual void OnMoved() { }
+
+    protected override nn.Module _to(Device device, ScalarType dtype, bool non_blocking)
+    { var m = base._to(device, dtype, non_blocking); OnMoved(); return m; }
+
+    protected override nn.Module _to(DeviceType deviceType, int deviceIndex, bool non_blocking)
+    { var m = base._to(deviceType, deviceIndex, non_blocking); OnMoved(); return m; }
+
+    protected override nn.Module _to(ScalarType dtype, bool non_blocking)
+    { var m = base._to(dtype, non_blocking); OnMoved(); return m; }
 }
 
 /// <summary>Per-layer key/value cache for incremental decoding.</summary>
@@ -32,8 +47,12 @@ public sealed class KvCache : IDisposable
     public Tensor?[] Keys { get; }
     public Tensor?[] Values { get; }
     public KvCache(int layers) { Keys = new Tensor?[layers]; Values = new Tensor?[layers]; }
-    /// <summary>Number of positions already cached.</summary>
+    /// <summary>Number of positions already cached (by the first layer: read it before a forward pass, not during one).</summary>
     public long Length => Keys[0] is { } k ? k.shape[2] : 0;
+
+    /// <summary>Number of positions cached for one layer. Inside a forward pass layers below have already appended the new
+    /// positions, so attention must use this (its own layer's length before appending), never <see cref="Length"/>.</summary>
+    public long LengthOf(int layer) => Keys[layer] is { } k ? k.shape[2] : 0;
 
     /// <summary>Appends k, v [B,H,T,Dh] for one layer and returns the full cached tensors.</summary>
     public (Tensor k, Tensor v) Append(int layer, Tensor k, Tensor v)

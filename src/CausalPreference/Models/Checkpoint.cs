@@ -15,16 +15,23 @@ namespace CausalPreference.Models;
 ///   causalpo_tokenizer.json    which tokenizer (plus the tokenizer's own files, if any)
 ///   checksums.json             SHA-256 of the files above, checked on load
 /// Files are written atomically one by one and the checksums last, so a crash never leaves a checkpoint that loads wrongly.
-/// Other formats (HF folders, llama2.c files) are read by loaders registered in <see cref="ForeignLoaders"/>.
+/// Other formats (HF folders, llama2.c files, PEFT adapter folders) are read by loaders registered in <see cref="ForeignLoaders"/>.
+/// A model with LoRA adapters is saved complete, with the adapters merged into model.safetensors; with
+/// <c>saveAdapters</c> the adapters are also written separately in PEFT's format (adapter_model.safetensors, adapter_config.json).
 /// </summary>
 public static class Checkpoint
 {
     public const string WeightsFile = "model.safetensors", ConfigFile = "causalpo_config.json", ChecksumFile = "checksums.json";
 
     /// <summary>Loaders for other formats: given a path, return a model and tokenizer or null if not theirs.</summary>
-    public static readonly List<Func<string, (CausalLM, ITokenizer)?>> ForeignLoaders = new();
+    public static readonly List<Func<string, (CausalLM, ITokenizer)?>> ForeignLoaders = new()
+    {
+        HfFormat.TryLoad,
+        Llama2cFormat.TryLoad,
+        LoraAdapters.TryLoadAdapterFolder,
+    };
 
-    public static void Save(CausalLM model, ITokenizer tok, string dir, Action<string>? extra = null)
+    public static void Save(CausalLM model, ITokenizer tok, string dir, Action<string>? extra = null, bool saveAdapters = false)
     {
         var full = Path.GetFullPath(dir);
         try { Directory.CreateDirectory(full); }
@@ -36,17 +43,21 @@ public static class Checkpoint
         if (File.Exists(sumsFile)) File.Delete(sumsFile);
         var weights = Path.Combine(full, WeightsFile);
         var tmpWeights = Path.Combine(full, $".{WeightsFile}.{Guid.NewGuid():N}.tmp");
+        bool adapted = LoraAdapters.HasAdapters(model);
         try
         {
-            model.save_safetensors(tmpWeights);
+            if (adapted) SafeTensorsFile.Write(tmpWeights, LoraAdapters.ExportStateDict(model)); // merged: a complete model
+            else model.save_safetensors(tmpWeights);
             File.Move(tmpWeights, weights, overwrite: true);
         }
         catch (UnauthorizedAccessException e) { throw new InputException($"cannot write the checkpoint ({e.Message}); choose a writable location", full); }
         finally { if (File.Exists(tmpWeights)) File.Delete(tmpWeights); }
         AtomicFile.WriteAllText(Path.Combine(full, ConfigFile), model.Config.ToJson());
         tok.Save(full);
+        if (adapted && saveAdapters) LoraAdapters.Save(model, full);
         extra?.Invoke(full);
         var names = new List<string> { WeightsFile, ConfigFile, Tokenizers.ConfigFile };
+        if (adapted && saveAdapters) names.AddRange(new[] { LoraAdapters.WeightsFile, LoraAdapters.ConfigFile });
         var sums = names.Where(n => File.Exists(Path.Combine(full, n))).ToDictionary(n => n, n => Sha256(Path.Combine(full, n)));
         AtomicFile.WriteAllText(sumsFile, JsonSerializer.Serialize(sums, new JsonSerializerOptions { WriteIndented = true }));
     }

@@ -8,7 +8,8 @@ namespace CausalPreference.Models;
 /// <summary>
 /// GPT-2: learned position embeddings, pre-LayerNorm blocks, fused QKV projection, tanh-GELU MLP, tied LM head.
 /// Parameter names follow Hugging Face's GPT-2 (transformer.h.0.attn.c_attn.weight, ...), with weights stored as
-/// [out, in] like nn.Linear; the HF Conv1D layout ([in, out]) is a transpose handled by the HF loader.
+/// [out, in] like nn.Linear; the HF Conv1D layout ([in, out]) is a transpose handled by <see cref="HfFormat"/>.
+/// The projections are <see cref="AdaptableLinear"/> layers, so LoRA adapters can be attached (<see cref="LoraAdapters"/>).
 /// </summary>
 public sealed class Gpt2Model : CausalLM
 {
@@ -31,14 +32,14 @@ public sealed class Gpt2Model : CausalLM
 
     sealed class Attention : nn.Module
     {
-        public readonly Linear c_attn, c_proj;
+        public readonly AdaptableLinear c_attn, c_proj;
         public readonly Dropout resid_dropout;
         readonly int _heads;
         readonly double _p;
         public Attention(ModelConfig c) : base("attn")
         {
-            c_attn = Linear(c.Dim, 3 * c.Dim);
-            c_proj = Linear(c.Dim, c.Dim);
+            c_attn = new AdaptableLinear(c.Dim, 3 * c.Dim);
+            c_proj = new AdaptableLinear(c.Dim, c.Dim);
             resid_dropout = Dropout(c.Dropout);
             _heads = c.Heads; _p = c.Dropout;
             RegisterComponents();
@@ -56,7 +57,7 @@ public sealed class Gpt2Model : CausalLM
             }
             else
             {
-                long past = cache.Length;
+                long past = cache.LengthOf(layer);
                 (k, v) = cache.Append(layer, k, v);
                 if (past == 0)
                     y = functional.scaled_dot_product_attention(q, k, v, is_casual: true);
@@ -77,16 +78,18 @@ public sealed class Gpt2Model : CausalLM
 
     sealed class Mlp : nn.Module
     {
-        public readonly Linear c_fc, c_proj;
+        public readonly AdaptableLinear c_fc, c_proj;
         public readonly Dropout dropout;
+        readonly Func<Tensor, Tensor> _act;
         public Mlp(ModelConfig c) : base("mlp")
         {
-            c_fc = Linear(c.Dim, c.FeedForward);
-            c_proj = Linear(c.FeedForward, c.Dim);
+            c_fc = new AdaptableLinear(c.Dim, c.FeedForward);
+            c_proj = new AdaptableLinear(c.FeedForward, c.Dim);
             dropout = Dropout(c.Dropout);
+            _act = Activations.Get(c.HiddenAct ?? "gelu_new");
             RegisterComponents();
         }
-        public Tensor Forward(Tensor x) => dropout.forward(c_proj.forward(GeluTanh(c_fc.forward(x))));
+        public Tensor Forward(Tensor x) => dropout.forward(c_proj.forward(_act(c_fc.forward(x))));
     }
 
     /// <summary>GPT-2's tanh approximation of GELU ("gelu_new").</summary>
@@ -124,6 +127,11 @@ public sealed class Gpt2Model : CausalLM
         if (config.TiedEmbeddings) lm_head.weight = transformer.wte.weight!;
         RegisterComponents();
         InitWeights();
+    }
+
+    protected override void OnMoved()
+    {
+        if (Config.TiedEmbeddings) lm_head.weight = transformer.wte.weight!;
     }
 
     void InitWeights()

@@ -24,7 +24,30 @@ public sealed record ModelConfig
     /// <summary>Tokenizer kind written beside the weights.</summary>
     public string Tokenizer { get; init; } = "byte";
 
+    // ---- fields used by the "llama" family (Llama, Mistral, Qwen2); older configurations without them keep their defaults ----
+
+    /// <summary>Key/value heads for grouped-query attention; 0 means the same as <see cref="Heads"/> (multi-head attention).</summary>
+    public int KvHeads { get; init; }
+    /// <summary>Width of one attention head; 0 means Dim / Heads.</summary>
+    public int HeadDim { get; init; }
+    /// <summary>Base of the rotary position embedding's frequencies.</summary>
+    public double RopeTheta { get; init; } = 10000.0;
+    /// <summary>Optional rotary frequency scaling (Llama 3.1 "llama3", or "linear"); null = none.</summary>
+    public RopeScaling? RopeScaling { get; init; }
+    /// <summary>Bias on the q, k and v projections (Qwen2 has it; Llama and Mistral do not).</summary>
+    public bool AttentionBias { get; init; }
+    /// <summary>Bias on the attention output projection (Llama's attention_bias = true sets both).</summary>
+    public bool OutputBias { get; init; }
+    /// <summary>Bias on the MLP projections (Llama's mlp_bias).</summary>
+    public bool MlpBias { get; init; }
+    /// <summary>MLP activation ("silu", "gelu_new", "gelu", "relu"); null means the family's own (GPT-2: gelu_new, Llama: silu).</summary>
+    public string? HiddenAct { get; init; }
+    /// <summary>The Hugging Face model_type this configuration came from ("llama", "mistral", "qwen2", "gpt2"), kept for exports.</summary>
+    public string? HfModelType { get; init; }
+
     [JsonIgnore] public int FeedForward => Hidden > 0 ? Hidden : 4 * Dim;
+    [JsonIgnore] public int KeyValueHeads => KvHeads > 0 ? KvHeads : Heads;
+    [JsonIgnore] public int HeadSize => HeadDim > 0 ? HeadDim : Dim / Heads;
 
     /// <summary>The built-in model: byte-level, 4 layers, 128 wide, ~0.8M parameters; trains from scratch on a laptop CPU in minutes.</summary>
     public static ModelConfig Tiny => new()
@@ -37,8 +60,12 @@ public sealed record ModelConfig
 
     public void Validate(string source)
     {
-        if (VocabSize <= 0 || ContextLength <= 1 || Layers <= 0 || Heads <= 0 || Dim <= 0 || Dim % Heads != 0)
+        if (VocabSize <= 0 || ContextLength <= 1 || Layers <= 0 || Heads <= 0 || Dim <= 0 || (HeadDim <= 0 && Dim % Heads != 0))
             throw new InputException($"invalid model configuration (vocab {VocabSize}, context {ContextLength}, layers {Layers}, heads {Heads}, dim {Dim}); dim must be a multiple of heads", source);
+        if (KvHeads < 0 || Heads % KeyValueHeads != 0)
+            throw new InputException($"invalid model configuration: {Heads} attention heads cannot share {KeyValueHeads} key/value heads (heads must be a multiple of kv_heads)", source);
+        if (HeadSize % 2 != 0 && Family == "llama")
+            throw new InputException($"invalid model configuration: rotary embeddings need an even head size, got {HeadSize}", source);
     }
 
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
@@ -48,4 +75,17 @@ public sealed record ModelConfig
         try { return JsonSerializer.Deserialize<ModelConfig>(json, Json) ?? throw new JsonException("empty"); }
         catch (JsonException e) { throw new InputException($"corrupt model configuration ({e.Message}); re-save the model", source); }
     }
+}
+
+/// <summary>Rotary frequency scaling as in Hugging Face's rope_scaling ("linear" or Llama 3.1's "llama3").</summary>
+public sealed record RopeScaling
+{
+    public string Type { get; init; } = "linear";
+    public double Factor { get; init; } = 1.0;
+    /// <summary>llama3 only.</summary>
+    public double LowFreqFactor { get; init; } = 1.0;
+    /// <summary>llama3 only.</summary>
+    public double HighFreqFactor { get; init; } = 4.0;
+    /// <summary>llama3 only: the context length the model was pretrained with.</summary>
+    public int OriginalContext { get; init; } = 8192;
 }

@@ -8,6 +8,7 @@ public static class ModelFactory
     public static readonly Dictionary<string, Func<ModelConfig, CausalLM>> Families = new()
     {
         ["gpt2"] = c => new Gpt2Model(c),
+        ["llama"] = c => new LlamaModel(c),
     };
 
     public static CausalLM Create(ModelConfig config) =>

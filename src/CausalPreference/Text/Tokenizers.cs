@@ -8,8 +8,21 @@ public static class Tokenizers
 {
     public const string ConfigFile = "causalpo_tokenizer.json";
 
-    /// <summary>Extra loaders registered by other model families (e.g. tokenizer.json, llama2.c), tried in order.</summary>
-    public static readonly List<Func<string, ITokenizer?>> FolderLoaders = new();
+    /// <summary>Extra loaders for other tokenizer files (Hugging Face tokenizer.json, llama2.c tokenizer.bin), tried in order.</summary>
+    public static readonly List<Func<string, ITokenizer?>> FolderLoaders = new()
+    {
+        TokenizerJson.TryLoadFolder,
+        Llama2cTokenizer.TryLoadFolder,
+    };
+
+    /// <summary>The kind named by the folder's <see cref="ConfigFile"/>, or null when there is none or it is unreadable.</summary>
+    public static string? SavedKind(string dir)
+    {
+        var cfg = Path.Combine(dir, ConfigFile);
+        if (!File.Exists(cfg)) return null;
+        try { return JsonDocument.Parse(File.ReadAllText(cfg)).RootElement.GetProperty("kind").GetString(); }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException) { return null; }
+    }
 
     public static ITokenizer Create(string kind) => kind switch
     {
@@ -31,7 +44,7 @@ public static class Tokenizers
         }
         foreach (var loader in FolderLoaders)
             if (loader(dir) is { } t) return t;
-        throw new InputException($"no tokenizer found in the model folder (expected {ConfigFile}); " +
-                                 "a causalpo checkpoint folder holds it beside model.safetensors", dir);
+        throw new InputException($"no tokenizer found in the model folder (expected {ConfigFile}, a Hugging Face tokenizer.json " +
+                                 "or vocab.json + merges.txt, or a llama2.c tokenizer.bin); copy the model's tokenizer files beside its weights", dir);
     }
 }
