@@ -67,13 +67,18 @@ public sealed class TrainOptions
     public readonly Option<double> ValFraction = Cli.Opt("--validation-fraction", "Share of rows (or groups) held out for validation", 0.2);
     public readonly Option<bool> Force = Cli.Opt<bool>("--force", "Discard a previous run in --out instead of resuming it");
     public readonly Option<string> Device = Cli.Opt("--device", "cpu or cuda", "cpu");
+    public readonly Option<bool> Lora = Cli.Opt<bool>("--lora", "Train LoRA adapters (base weights frozen) instead of all weights; the saved model has the adapters merged, and adapter_model.safetensors + adapter_config.json (PEFT names) beside it");
+    public readonly Option<int> LoraRank = Cli.Opt("--lora-rank", "LoRA rank r", 8);
+    public readonly Option<double> LoraAlpha = Cli.Opt("--lora-alpha", "LoRA alpha (scale alpha/r); the paper used 8, the authors' code 32", 8.0);
+    public readonly Option<double> LoraDropout = Cli.Opt("--lora-dropout", "LoRA dropout", 0.1);
+    public readonly Option<string?> LoraTargets = Cli.Opt<string?>("--lora-targets", "Comma-separated module names to adapt (default: q_proj,v_proj for Llama, c_attn for GPT-2)");
 
     public TrainOptions(Command cmd, int epochs = 3, int batch = 4, double lr = 5e-5)
     {
         Lr = Cli.Opt("--lr", "Peak learning rate (AdamW, linear decay to 0, no warmup)", lr);
         Epochs = Cli.Opt("--epochs", "Training epochs", epochs);
         BatchSize = Cli.Opt("--batch-size", "Rows per optimizer step (and the self-normalization scope of the causal objectives)", batch);
-        foreach (var o in new Option[] { Epochs, BatchSize, Lr, MaxGradNorm, Seed, ValFraction, Force, Device }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { Epochs, BatchSize, Lr, MaxGradNorm, Seed, ValFraction, Force, Device, Lora, LoraRank, LoraAlpha, LoraDropout, LoraTargets }) cmd.Options.Add(o);
     }
 
     public Training.TrainerOptions Build(ParseResult pr) => new()
@@ -81,6 +86,19 @@ public sealed class TrainOptions
         Epochs = pr.GetValue(Epochs), BatchSize = pr.GetValue(BatchSize), LearningRate = pr.GetValue(Lr),
         MaxGradNorm = pr.GetValue(MaxGradNorm), Seed = pr.GetValue(Seed),
     };
+
+    /// <summary>The LoRA settings, or null for full fine-tuning.</summary>
+    public Models.LoraOptions? GetLora(ParseResult pr)
+    {
+        if (!pr.GetValue(Lora)) return null;
+        if (pr.GetValue(LoraRank) < 1) throw new InputException($"--lora-rank must be at least 1 (got {pr.GetValue(LoraRank)})");
+        if (!(pr.GetValue(LoraDropout) is >= 0 and < 1)) throw new InputException("--lora-dropout must be in [0, 1)");
+        return new Models.LoraOptions
+        {
+            Rank = pr.GetValue(LoraRank), Alpha = pr.GetValue(LoraAlpha), Dropout = pr.GetValue(LoraDropout),
+            TargetModules = pr.GetValue(LoraTargets)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        };
+    }
 
     public TorchSharp.torch.Device GetDevice(ParseResult pr) => DeviceOption.Parse(pr.GetValue(Device)!);
 }

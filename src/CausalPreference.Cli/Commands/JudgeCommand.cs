@@ -19,6 +19,8 @@ public static class JudgeCommand
         var promptColumn = Cli.Opt<string>("--prompt-column", "Optional column holding the prompt; must agree between the files. Shown to the judge only by templates using {PROMPT}.");
         var judgeKind = Cli.Opt("--judge", "openai (any OpenAI-compatible chat endpoint) or outcome-model.", "openai");
         var outcomeModel = Cli.Opt<string>("--outcome-model", "Folder of a fitted outcome model (for --judge outcome-model).");
+        var higher = Cli.Opt<bool>("--higher-is-better", "For --judge outcome-model: the text with the larger predicted outcome wins.");
+        var lower = Cli.Opt<bool>("--lower-is-better", "For --judge outcome-model: the text with the smaller predicted outcome wins (e.g. toxicity).");
         var url = Cli.Opt<string>("--url", $"Base URL of the chat API (requests go to URL/chat/completions); default ${OpenAiJudgeOptions.UrlVariable} or {OpenAiJudgeOptions.DefaultBaseUrl}.");
         var model = Cli.Opt<string>("--model", $"Judge model id; default ${OpenAiJudgeOptions.ModelVariable} (the paper used {OpenAiJudgeOptions.PaperModel}).");
         var apiKeyEnv = Cli.Opt<string>("--api-key-env", $"Environment variable holding the API key; default ${OpenAiJudgeOptions.KeyVariable}, then ${OpenAiJudgeOptions.OpenAiKeyVariable}.");
@@ -33,7 +35,7 @@ public static class JudgeCommand
         var outDir = Cli.Opt<string>("--out", "Output folder: judgments.jsonl, winrate.json, winrate.png and the resumable judge-cache.jsonl.", required: true);
 
         var cmd = new Command("judge", "Judge method texts against baseline texts pairwise and report the method's win rate with a 95% CI.");
-        foreach (var o in new Option[] { a, b, textColumn, promptColumn, judgeKind, outcomeModel, url, model, apiKeyEnv, template, temperature,
+        foreach (var o in new Option[] { a, b, textColumn, promptColumn, judgeKind, outcomeModel, higher, lower, url, model, apiKeyEnv, template, temperature,
                                          concurrency, maxAttempts, timeout, seed, methodName, baselineName, outDir })
             cmd.Options.Add(o);
 
@@ -50,8 +52,10 @@ public static class JudgeCommand
             if (kind == "outcome-model")
             {
                 var modelDir = pr.GetValue(outcomeModel) ?? throw new InputException("the outcome-model judge needs --outcome-model DIR (a fitted outcome model).");
-                judge = OutcomeJudgeFactory.TryCreate(modelDir)
-                        ?? throw new InputException("the outcome-model judge is not wired into this build yet. Use --judge openai.");
+                bool hi = pr.GetValue(higher), lo = pr.GetValue(lower);
+                if (hi == lo) throw new InputException("the outcome-model judge needs the direction: --higher-is-better or --lower-is-better (exactly one)");
+                var g = CausalPreference.Outcome.OutcomeModels.Load(modelDir);
+                judge = new OutcomeModelJudge(texts => g.Predict(texts), hi, $"outcome-model:{g.Kind}:{Path.GetFullPath(modelDir)}");
                 runLabels["outcome_model"] = modelDir;
             }
             else if (kind == "openai")

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CausalPreference.IO;
 using CausalPreference.Models;
 using CausalPreference.Training;
 
@@ -31,13 +32,20 @@ public static class SftCommand
             var dir = pr.GetValue(outDir)!;
             if (pr.GetValue(train.Force)) TrainLoop.Reset(dir);
             var (model, tok) = Checkpoint.LoadOrCreate(spec, train.GetDevice(pr), opts.Seed);
+            var lora = train.GetLora(pr);
+            if (lora != null)
+            {
+                if (scratch) throw new InputException("--lora adapts a pretrained model; the built-in tiny model starts from random weights, so train it fully (drop --lora)");
+                int layers = LoraAdapters.Attach(model, lora);
+                Console.Error.WriteLine($"LoRA: r {lora.Rank}, alpha {lora.Alpha}, dropout {lora.Dropout} on {layers} layers; {LoraAdapters.TrainableParameters(model).Sum(p => p.numel()):N0} trainable parameters");
+            }
             var trainTexts = tr.Rows.Select(r => r.Text).ToArray();
             var valTexts = va.Rows.Select(r => r.Text).ToArray();
             var before = SftTrainer.MeanNll(model, tok, valTexts);
             Console.Error.WriteLine($"FT of {spec} ({model.ParameterCount():N0} parameters) on {trainTexts.Length} texts, {valTexts.Length} held out; " +
                                     $"epochs {opts.Epochs}, batch {opts.BatchSize}, lr {opts.LearningRate:G3}. Validation loss before: {before:F4} nats/token");
             ProgressLine? bar = null;
-            var result = SftTrainer.Train(model, tok, trainTexts, valTexts, opts, dir, ds.Fingerprint(),
+            var result = SftTrainer.Train(model, tok, trainTexts, valTexts, opts, dir, ds.Fingerprint() + (lora?.ToString() ?? ""),
                 ProgressLine.ForTraining("sft", () => bar, b => bar = b));
             bar?.Dispose();
             Console.WriteLine($"validation loss {before:F4} -> {result.BestValidationLoss:F4} nats/token (best epoch {result.BestEpoch}); model saved to {dir}");

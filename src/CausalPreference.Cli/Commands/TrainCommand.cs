@@ -43,10 +43,16 @@ public static class TrainCommand
             var device = train.GetDevice(pr);
             var dir = pr.GetValue(outDir)!;
             if (pr.GetValue(train.Force)) TrainLoop.Reset(dir);
+            var bars = new List<ProgressLine>();
             var req = new CausalRunRequest(data.Load(pr), pr.GetValue(model)!, kind, pr.GetValue(outcomeModel), pr.GetValue(folds),
                 pr.GetValue(unlabeled), pr.GetValue(f0), pr.GetValue(m), new ObjectiveOptions(norm, pr.GetValue(maxLogWeight)), opts,
-                pr.GetValue(train.ValFraction), dir, pr.GetValue(cache) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(dir))!, ".cache"), device);
+                pr.GetValue(train.ValFraction), dir, pr.GetValue(cache) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(dir))!, ".cache"), device, Lora: train.GetLora(pr),
+                TaskProgress: (label, total) => { bars.Add(new ProgressLine(label, total, "texts")); var bar = bars[^1]; return new Progress<int>(d => bar.Report(d)); });
+            ProgressLine? trainBar = null;
+            req = req with { Progress = ProgressLine.ForTraining(CausalRun.Name(kind), () => trainBar, b => trainBar = b) };
             var summary = CausalRun.Execute(req, Console.Error);
+            trainBar?.Dispose();
+            foreach (var b in bars) b.Dispose();
             Console.WriteLine(JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
             return Cli.Ok;
         });

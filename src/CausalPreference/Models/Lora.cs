@@ -19,6 +19,10 @@ public sealed record LoraOptions
     public IReadOnlyList<string>? TargetModules { get; init; }
     /// <summary>Instead of names, one regular expression that must match a layer's full path (PEFT's string form of target_modules).</summary>
     public string? TargetRegex { get; init; }
+
+    /// <summary>A stable one-line description (used in run fingerprints).</summary>
+    public override string ToString() =>
+        $"lora r={Rank} alpha={Alpha:R} dropout={Dropout:R} targets={(TargetModules is null ? "default" : string.Join(",", TargetModules))} regex={TargetRegex}";
 }
 
 /// <summary>

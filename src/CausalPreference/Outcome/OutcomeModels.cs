@@ -17,6 +17,7 @@ public static class OutcomeModels
     static readonly ConcurrentDictionary<string, Func<string, IOutcomeModel>> Loaders = new(StringComparer.Ordinal)
     {
         [LexicalLinearModel.KindName] = dir => LexicalLinearModel.Load(dir),
+        [LmHeadOutcomeModel.KindName] = dir => LmHeadOutcomeModel.Load(dir),
     };
 
     /// <summary>Registers (or replaces) the loader for a model kind; the loader receives the folder path.</summary>

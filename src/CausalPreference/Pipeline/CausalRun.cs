@@ -12,7 +12,8 @@ namespace CausalPreference.Pipeline;
 public sealed record CausalRunRequest(
     DirectOutcomeDataset Data, string ModelPath, ObjectiveKind Objective, string? OutcomeModelDir, int Folds,
     string? UnlabeledFile, string? F0Path, int M, ObjectiveOptions ObjectiveOptions, TrainerOptions Trainer,
-    double ValidationFraction, string OutDir, string CacheDir, torch.Device? Device = null, IProgress<TrainingProgress>? Progress = null, bool RestartOnSettingsChange = false);
+    double ValidationFraction, string OutDir, string CacheDir, torch.Device? Device = null, IProgress<TrainingProgress>? Progress = null, bool RestartOnSettingsChange = false,
+    LoraOptions? Lora = null, Func<string, int, IProgress<int>>? TaskProgress = null);
 
 /// <summary>What a run reports (also written to OUT/run.json).</summary>
 public sealed record CausalRunSummary(
@@ -51,8 +52,8 @@ public static class CausalRun
         else
         {
             bool c1, c2;
-            (refTrain, c1) = ReferenceTable.Get(r.ModelPath, model, tok, trainTexts, trainPrompts, r.CacheDir);
-            (refVal, c2) = ReferenceTable.Get(r.ModelPath, model, tok, valTexts, valPrompts, r.CacheDir);
+            (refTrain, c1) = ReferenceTable.Get(r.ModelPath, model, tok, trainTexts, trainPrompts, r.CacheDir, r.TaskProgress?.Invoke("reference log-probs (train)", trainTexts.Length));
+            (refVal, c2) = ReferenceTable.Get(r.ModelPath, model, tok, valTexts, valPrompts, r.CacheDir, r.TaskProgress?.Invoke("reference log-probs (validation)", valTexts.Length));
             refSource = $"FT model {r.ModelPath} ({(c1 && c2 ? "cached" : "computed")})";
         }
         log.WriteLine($"reference log P̂^R: {refSource}");
@@ -76,7 +77,8 @@ public static class CausalRun
                 var (f0, f0Tok) = f0Path == r.ModelPath ? (model, tok) : Checkpoint.Load(f0Path, r.Device);
                 if (f0Tok.Kind != tok.Kind) throw new InputException($"f0 uses tokenizer '{f0Tok.Kind}' but the policy '{tok.Kind}'; X̃ must be scored consistently", f0Path);
                 int m = r.M > 0 ? r.M : 2 * trainDs.Rows.Count;
-                var (set, cached) = UnlabeledSamples.Get(f0Path, f0, f0Tok, m, trainPrompts, new SamplerSettings { Seed = r.Trainer.Seed }, r.CacheDir);
+                var (set, cached) = UnlabeledSamples.Get(f0Path, f0, f0Tok, m, trainPrompts, new SamplerSettings { Seed = r.Trainer.Seed }, r.CacheDir,
+                    r.TaskProgress?.Invoke("sampling X̃ from f0", m));
                 (tTexts, tPrompts, tLogp) = (set.Texts, set.Prompts, set.F0Logp);
                 log.WriteLine($"X̃: {m} samples from f0 = {f0Path} ({(cached ? "cached" : "sampled")}, pure ancestral sampling{(set.NonCanonical > 0 ? $", {set.NonCanonical} non-canonical" : "")})");
             }
@@ -100,7 +102,12 @@ public static class CausalRun
         var valData = new CausalData(valTexts, valPrompts, valDs.Rows.Select(x => x.OrientedOutcome).ToArray(), refVal, Orient(g?.Validation),
             Tail(tTexts), tPrompts is null ? null : Tail(tPrompts), Tail(tLogp), g is null ? null : Orient(Tail(g.Tilde)));
 
-        var fp = Fingerprint.Of("causal-train", r.Objective.ToString(), ds.Fingerprint(), Fingerprint.OfModel(r.ModelPath), r.OutcomeModelDir ?? "crossfit",
+        if (r.Lora != null)
+        {
+            int layers = LoraAdapters.Attach(model, r.Lora);
+            log.WriteLine($"LoRA: r {r.Lora.Rank}, alpha {r.Lora.Alpha}, dropout {r.Lora.Dropout} on {layers} layers (base frozen)");
+        }
+        var fp = Fingerprint.Of("causal-train", r.Lora?.ToString(), r.Objective.ToString(), ds.Fingerprint(), Fingerprint.OfModel(r.ModelPath), r.OutcomeModelDir ?? "crossfit",
             Fingerprint.OfTexts(tTexts), r.ObjectiveOptions.ToString(), r.Trainer.ToString(), r.ValidationFraction.ToString("R"));
         var result = CausalTrainer.Train(model, tok, r.Objective, trainData, valData, r.ObjectiveOptions, r.Trainer, r.OutDir, fp, r.Progress,
             restartOnSettingsChange: r.RestartOnSettingsChange);

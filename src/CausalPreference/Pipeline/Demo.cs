@@ -23,6 +23,10 @@ public sealed record DemoOptions
     public int Epochs { get; init; } = 2;
     public int BatchSize { get; init; } = 4;
     public double LearningRate { get; init; } = 1e-3;
+    /// <summary>The FT model to train from scratch: "tiny" (default) or "micro" (tests).</summary>
+    public string Base { get; init; } = "tiny";
+    /// <summary>X̃ samples drawn from FT for DR-CPO and OO-RLHF (0 = twice the training rows).</summary>
+    public int UnlabeledSamples { get; init; }
     /// <summary>Texts sampled from each model to measure its true value.</summary>
     public int EvalSamples { get; init; } = 600;
     public static DemoOptions Quick(string outDir, int seed) => new() { OutDir = outDir, Seed = seed, Rows = 800, FtSteps = 300, Epochs = 1, EvalSamples = 300 };
@@ -65,9 +69,9 @@ public static class Demo
         var sw = Stopwatch.StartNew();
         {
             var (tr, va) = ds.Split(0.2, 240402);
-            var (model, tok) = Checkpoint.LoadOrCreate("tiny", null, o.Seed);
+            var (model, tok) = Checkpoint.LoadOrCreate(o.Base, null, o.Seed);
             int epochs = Math.Max(1, (int)Math.Ceiling(o.FtSteps / Math.Ceiling(tr.Rows.Count / 32.0)));
-            log.WriteLine($"FT: tiny model ({model.ParameterCount():N0} parameters) from scratch, {epochs} epochs of batch 32");
+            log.WriteLine($"FT: {o.Base} model ({model.ParameterCount():N0} parameters) from scratch, {epochs} epochs of batch 32");
             var r = SftTrainer.Train(model, tok, tr.Rows.Select(x => x.Text).ToArray(), va.Rows.Select(x => x.Text).ToArray(),
                 new TrainerOptions { Epochs = epochs, BatchSize = 32, LearningRate = 3e-3, Seed = o.Seed }, ftDir, ds.Fingerprint(), progress?.Invoke("ft"),
                 restartOnSettingsChange: true);
@@ -98,7 +102,7 @@ public static class Demo
             sw.Restart();
             var dir = Path.Combine(o.OutDir, Slug(name));
             log.WriteLine($"{name}: training from FT");
-            var summary = CausalRun.Execute(new CausalRunRequest(ds, ftDir, kind, gDir, 5, null, null, 0, new ObjectiveOptions(),
+            var summary = CausalRun.Execute(new CausalRunRequest(ds, ftDir, kind, gDir, 5, null, null, o.UnlabeledSamples, new ObjectiveOptions(),
                 new TrainerOptions { Epochs = o.Epochs, BatchSize = o.BatchSize, LearningRate = o.LearningRate, Seed = o.Seed },
                 0.2, dir, cache, null, progress?.Invoke(Slug(name)), RestartOnSettingsChange: true), log);
             if (gDir is null && summary.OutcomeModelR2 is double r2) gR2 = r2;

@@ -158,7 +158,7 @@ public static class TrainLoop
         var best = Path.Combine(stateDir, "best.safetensors");
         if (opts.KeepBest && File.Exists(best)) model.load_safetensors(best, strict: false);
         model.eval();
-        Checkpoint.Save(model, tok, outDir, saveExtra);
+        Checkpoint.Save(model, tok, outDir, saveExtra, saveAdapters: true);
         var result = new TrainResult(state.BestEpoch, state.BestLoss, state.Step, resumed, state.Epochs);
         AtomicFile.WriteAllText(Path.Combine(outDir, "training.json"), JsonSerializer.Serialize(new
         {
