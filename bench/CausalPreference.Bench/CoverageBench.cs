@@ -89,7 +89,7 @@ public static class CoverageBench
         Console.WriteLine($"{"estimator",-9} {"coverage",16} {"bias",10} {"RMSE",9} {"mean SE",9} {"emp. SD",9} {"CI width",9} {"var/IPW",8}");
         foreach (var x in rows)
             Console.WriteLine(FormattableString.Invariant(
-                $"{x.Estimator,-9} {x.Coverage,8:P1} ± {x.CoverageMcSe,5:P1} {x.Bias,10:F5} {x.Rmse,9:F5} {x.MeanStdError,9:F5} {x.EmpiricalSd,9:F5} {x.MeanCiWidth,9:F5} {relative[x.Estimator],8:F3}"));
+                $"{x.Estimator,-9} {x.Coverage,8:0.0%} ± {x.CoverageMcSe,5:0.0%} {x.Bias,10:F5} {x.Rmse,9:F5} {x.MeanStdError,9:F5} {x.EmpiricalSd,9:F5} {x.MeanCiWidth,9:F5} {relative[x.Estimator],8:F3}"));
         Console.WriteLine();
         Console.WriteLine(FormattableString.Invariant(
             $"mean ESS/n of the logged rows {essFraction.Average():F3}; mean out-of-fold R² of ĝ {r2.Average():F3}; DR variance / IPW variance = {relative["DR"]:F3}; {sw.Elapsed.TotalSeconds:F1} s"));

@@ -82,7 +82,7 @@ public static class EvaluateCommand
         {
             var cells = new List<string> { m.Name };
             cells.AddRange(m.Estimates.Select(e => Cell(e, false)));
-            cells.Add(double.IsFinite(m.Weights.EssFraction) ? m.Weights.EssFraction.ToString("P1", CultureInfo.InvariantCulture) : "–");
+            cells.Add(double.IsFinite(m.Weights.EssFraction) ? m.Weights.EssFraction.ToString("0.0%", CultureInfo.InvariantCulture) : "–");
             table.AddRow(cells.Select(Markup.Escape).ToArray());
         }
         AnsiConsole.Write(table);

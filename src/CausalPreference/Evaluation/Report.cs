@@ -87,7 +87,7 @@ public static class Report
         }
         foreach (var d in src.Demos)
             foreach (var m in d.Models.Where(m => m.FractionGrammatical is < 0.5))
-                w.Add($"{d.Name}: {m.Model}: only {m.FractionGrammatical!.Value.ToString("P0", System.Globalization.CultureInfo.InvariantCulture)} of its samples are grammatical texts of the world.");
+                w.Add($"{d.Name}: {m.Model}: only {m.FractionGrammatical!.Value.ToString("0%", System.Globalization.CultureInfo.InvariantCulture)} of its samples are grammatical texts of the world.");
         foreach (var e in src.Evaluations)
         {
             foreach (var (model, ess) in e.EssFractions.Where(x => x.EssFraction < 0.1))

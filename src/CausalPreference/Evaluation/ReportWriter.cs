@@ -113,7 +113,7 @@ public static class ReportWriter
                 sb.AppendLine("| model | true value | 95% CI | grammatical samples |");
                 sb.AppendLine("|---|---|---|---|");
                 foreach (var m in d.Models)
-                    sb.AppendLine($"| {Cell(m.Model)} | {F(m.Value)} | [{F(m.Lo)}, {F(m.Hi)}] | {(m.FractionGrammatical is double g ? g.ToString("P0", Inv) : "–")} |");
+                    sb.AppendLine($"| {Cell(m.Model)} | {F(m.Value)} | [{F(m.Lo)}, {F(m.Hi)}] | {(m.FractionGrammatical is double g ? g.ToString("0%", Inv) : "–")} |");
                 sb.AppendLine();
             }
             sb.AppendLine("![true values](true_values.png)");
@@ -149,7 +149,7 @@ public static class ReportWriter
             foreach (var e in s.Evaluations)
             {
                 var estimators = e.Estimates.Select(x => x.Estimator).Distinct().ToList();
-                sb.AppendLine($"`{e.Name}`: outcome {e.Outcome} ({(e.HigherIsBetter ? "higher" : "lower")} is better); details in `{Path.Combine(e.Path, "evaluation.md")}`.");
+                sb.AppendLine($"`{e.Name}`: outcome `{e.Outcome}` ({(e.HigherIsBetter ? "higher" : "lower")} is better); details in `{Path.Combine(e.Path, "evaluation.md")}`.");
                 sb.AppendLine();
                 sb.AppendLine($"| model | {string.Join(" | ", estimators)} |");
                 sb.AppendLine($"|---|{string.Concat(estimators.Select(_ => "---|"))}");
