@@ -18,5 +18,7 @@ public static class Verbs
         yield return InfoCommand.Build();
         yield return JudgeCommand.Build();
         yield return AgreementCommand.Build();
+        yield return EvaluateCommand.Build();
+        yield return ReportCommand.Build();
     }
 }
