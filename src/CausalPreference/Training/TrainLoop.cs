@@ -78,7 +78,9 @@ public static class TrainLoop
             resumed = true;
             TrimLog(logFile, state.Step);
         }
-        Directory.CreateDirectory(outDir);
+        try { Directory.CreateDirectory(outDir); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        { throw new InputException($"cannot create the output folder ({e.Message}). Choose a writable location for --out.", outDir, inner: e); }
 
         var sw = Stopwatch.StartNew();
         long tokensSinceStart = 0;
