@@ -109,8 +109,14 @@ public static class TrainLoop
                     if (!double.IsFinite(lossValue))
                         throw new InvalidOperationException($"the loss became {lossValue} at step {globalStep}; lower --lr or check the data (log-ratios and outcomes)");
                     outp.Loss.backward();
-                    if (opts.MaxGradNorm > 0)
-                        gradNorm = nn.utils.clip_grad_norm_(trainable, opts.MaxGradNorm);
+                    // The norm is computed even with clipping off (an infinite cap changes nothing) so that an overflowed
+                    // gradient never reaches the weights: a finite loss can still have ±∞ gradients in float32.
+                    double norm = nn.utils.clip_grad_norm_(trainable, opts.MaxGradNorm > 0 ? opts.MaxGradNorm : double.PositiveInfinity);
+                    if (!double.IsFinite(norm))
+                        throw new InvalidOperationException($"the gradient overflowed at step {globalStep} (norm {norm}); the step was not applied, " +
+                            "so the weights stay finite. The importance weights are too large for the model's float32 gradients: use self-normalized " +
+                            "weights (--normalization self), cap the log-ratios with --max-log-weight, or lower --lr, then rerun with --force");
+                    if (opts.MaxGradNorm > 0) gradNorm = norm;
                     optimizer.step();
                     metrics = outp.Metrics;
                     tokens = outp.Tokens;
@@ -180,13 +186,25 @@ public static class TrainLoop
         return o.LearningRate * Math.Max(0.0, (double)(total - step) / decaySteps);
     }
 
-    /// <summary>The seeded order of items in one epoch (Fisher–Yates with a per-epoch seed).</summary>
+    /// <summary>The seeded order of items in one epoch (Fisher–Yates with a per-epoch seed). The same in every process:
+    /// the seed is mixed with SplitMix64, not <see cref="HashCode"/>, whose output is randomized per process.</summary>
     public static int[] Permutation(int n, long seed, int epoch)
     {
-        var rng = new Random(HashCode.Combine(seed, epoch, 0x5EED));
+        var rng = new Random(EpochSeed(seed, epoch));
         var p = Enumerable.Range(0, n).ToArray();
         for (int i = n - 1; i > 0; i--) { int j = rng.Next(i + 1); (p[i], p[j]) = (p[j], p[i]); }
         return p;
+    }
+
+    static int EpochSeed(long seed, int epoch)
+    {
+        unchecked
+        {
+            ulong z = (ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)(uint)epoch * 0xD1B54A32D192ED03UL + 0x5EEDUL;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            return (int)((z ^ (z >> 31)) & 0x7FFFFFFF);
+        }
     }
 
     static void SaveWeights(CausalLM model, string path)
