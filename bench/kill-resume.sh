@@ -58,6 +58,7 @@ if wait_for 900 test -f "$state"; then
 else
   kill9 "$pid"; fail "no training state appeared"
 fi
+echo "      after the kill, $work/sft-run holds: $(cd "$work/sft-run" && find . -mindepth 1 | sort | sed 's|^\./||' | tr '\n' ' ')"
 check "no final model in --out after the kill (only .state/)" test ! -f "$work/sft-run/model.safetensors"
 echo "== sft, same command again"
 "$cli" "${sft[@]}" --out "$work/sft-run" >"$work/sft-run2.out" 2>"$work/sft-run2.err" || fail "resumed sft run exited non-zero"

@@ -72,8 +72,10 @@ public static class TrainLoop
             var saved = JsonSerializer.Deserialize<State>(File.ReadAllText(stateFile), StateJson)!;
             if (saved.Finished && Checkpoint.IsCheckpoint(outDir))
                 return new TrainResult(saved.BestEpoch, saved.BestLoss, saved.Step, true, saved.Epochs);
-            model.load_safetensors(Path.Combine(stateDir, "model.safetensors"), strict: false);
-            optimizer.load_state_dict(Path.Combine(stateDir, "optimizer.bin"));
+            var snapshot = SnapshotDir(stateDir, saved.Step);
+            if (!Directory.Exists(snapshot)) snapshot = stateDir; // a state saved before snapshots had their own folder
+            model.load_safetensors(Path.Combine(snapshot, "model.safetensors"), strict: false);
+            optimizer.load_state_dict(Path.Combine(snapshot, "optimizer.bin"));
             state = saved;
             resumed = true;
             TrimLog(logFile, state.Step);
@@ -215,14 +217,27 @@ public static class TrainLoop
         File.Move(tmp, path, overwrite: true);
     }
 
+    /// <summary>Where the weights and optimizer state of step <paramref name="step"/> are kept.</summary>
+    static string SnapshotDir(string stateDir, long step) => Path.Combine(stateDir, $"step-{step}");
+
+    /// <summary>
+    /// Saves a resumable state. Weights and optimizer go to a folder of their own step, and state.json, written last and
+    /// atomically, commits it: a crash at any point leaves state.json naming a complete snapshot whose weights and
+    /// optimizer belong to the same step (never new weights with an older optimizer). Older snapshots are then removed.
+    /// </summary>
     static void SaveState(CausalLM model, TorchSharp.Modules.OptimizerHelper optimizer, string dir, State state)
     {
-        Directory.CreateDirectory(dir);
-        SaveWeights(model, Path.Combine(dir, "model.safetensors"));
-        var opt = Path.Combine(dir, "optimizer.bin");
+        var snapshot = SnapshotDir(dir, state.Step);
+        Directory.CreateDirectory(snapshot);
+        SaveWeights(model, Path.Combine(snapshot, "model.safetensors"));
+        var opt = Path.Combine(snapshot, "optimizer.bin");
         optimizer.save_state_dict(opt + ".tmp");
         File.Move(opt + ".tmp", opt, overwrite: true);
         AtomicFile.WriteAllText(Path.Combine(dir, "state.json"), JsonSerializer.Serialize(state, StateJson)); // last: it commits the step
+        foreach (var old in Directory.EnumerateDirectories(dir, "step-*").Where(d => Path.GetFullPath(d) != Path.GetFullPath(snapshot)).ToList())
+            try { Directory.Delete(old, recursive: true); } catch (IOException) { }
+        foreach (var legacy in new[] { "model.safetensors", "optimizer.bin" })
+            if (File.Exists(Path.Combine(dir, legacy))) File.Delete(Path.Combine(dir, legacy));
     }
 
     static void AppendLog(string path, Dictionary<string, double> line)

@@ -57,6 +57,48 @@ public sealed class ResumeTests : IDisposable
     }
 
     [Fact]
+    public void AHalfWrittenNextSnapshotIsIgnoredOnResume()
+    {
+        // A crash while the next state was being saved leaves an uncommitted snapshot folder (state.json still names
+        // the previous step). The resume must use the committed one and still reach the uninterrupted run's weights.
+        var opts = new TrainerOptions { Epochs = 2, BatchSize = 2, LearningRate = 5e-3, CheckpointEvery = 2 };
+        var obj = new ObjectiveOptions();
+        var (a, tok, data) = Setup(4);
+        var dirA = _ws.Path("a");
+        CausalTrainer.Train(a, tok, ObjectiveKind.Cpo, data, null, obj, opts, dirA, "fp");
+
+        var (b, _, _) = Setup(4);
+        var dirB = _ws.Path("b");
+        Assert.Throws<OperationCanceledException>(() => CausalTrainer.Train(b, tok, ObjectiveKind.Cpo, data, null, obj, opts, dirB, "fp", stopAfterSteps: 3));
+        var state = Path.Combine(dirB, ".state");
+        Assert.Contains("\"Step\":3", File.ReadAllText(Path.Combine(state, "state.json")));
+        var torn = Path.Combine(state, "step-4");
+        Directory.CreateDirectory(torn);
+        File.WriteAllBytes(Path.Combine(torn, "model.safetensors"), new byte[] { 1, 2, 3 });
+        File.WriteAllBytes(Path.Combine(torn, "optimizer.bin.tmp"), new byte[] { 4, 5 });
+
+        var (c, _, _) = Setup(99);
+        Assert.True(CausalTrainer.Train(c, tok, ObjectiveKind.Cpo, data, null, obj, opts, dirB, "fp").Resumed);
+        Assert.False(Directory.Exists(torn));
+        var la = SequenceScorer.Score(Checkpoint.Load(dirA).model, tok, Texts);
+        var lb = SequenceScorer.Score(Checkpoint.Load(dirB).model, tok, Texts);
+        for (int i = 0; i < Texts.Length; i++) Assert.Equal(la[i], lb[i], 6);
+    }
+
+    [Fact]
+    public void AFailedAtomicWriteLeavesThePreviousFileAndNoTemporary()
+    {
+        var f = _ws.Text("out.csv", "old,complete\n");
+        Assert.Throws<IOException>(() => IO.AtomicFile.Write(f, s =>
+        {
+            s.Write(new byte[4096]);
+            throw new IOException("disk full (simulated)");
+        }));
+        Assert.Equal("old,complete\n", File.ReadAllText(f));
+        Assert.Empty(_ws.LeftoverTemporaries());
+    }
+
+    [Fact]
     public void RerunningAFinishedSftResumesWithoutRetraining()
     {
         var data = _ws.Text("d.csv", "text\nthe cat sat\na dog ran\na bird flew\nthe fish swam\n");
