@@ -13,7 +13,14 @@ public static class Cli
         var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
         try
         {
-            return root.Parse(args).Invoke(config);
+            var parsed = root.Parse(args);
+            if (parsed.Errors.Count == 0 || parsed.Action is not System.CommandLine.Invocation.ParseErrorAction)
+                return parsed.Invoke(config);
+            // A malformed command line is bad input (exit 2). The errors and the verb's help go to stderr, so that
+            // stdout (which may be a result file, e.g. --out -) never receives them.
+            config.Output = Console.Error;
+            parsed.Invoke(config);
+            return BadInput;
         }
         catch (Exception e) { return Report(e); }
     }

@@ -24,6 +24,11 @@ public static class SftCommand
             var spec = pr.GetValue(baseModel)!;
             bool scratch = spec is "tiny" or "micro";
             var opts = train.Build(pr);
+            // -1 (the default) means "choose by model"; an explicit value must be usable.
+            if (pr.GetResult(train.BatchSize) is { Implicit: false } && opts.BatchSize < 1)
+                throw new InputException($"--batch-size must be at least 1 (got {opts.BatchSize}); leave it out for the default");
+            if (pr.GetResult(train.Lr) is { Implicit: false } && !(opts.LearningRate > 0))
+                throw new InputException($"--lr must be a positive number (got {opts.LearningRate}); leave it out for the default");
             opts = opts with
             {
                 BatchSize = opts.BatchSize > 0 ? opts.BatchSize : scratch ? 32 : 4,

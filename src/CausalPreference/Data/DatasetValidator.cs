@@ -12,6 +12,10 @@ internal static class DatasetValidator
 {
     internal sealed record Result(IReadOnlyList<OutcomeRow> Rows, OutcomeKind Kind, bool HasOutcome);
 
+    /// <summary>Longest text or prompt accepted, in characters. Models here see at most a few thousand tokens, so a longer
+    /// value is almost always a broken file (e.g. a stray quote that swallowed many lines) and would only be truncated.</summary>
+    internal const int MaxTextLength = 100_000;
+
     public static Result Validate(Table table, DatasetSpec spec)
     {
         string file = table.Path;
@@ -54,6 +58,9 @@ internal static class DatasetValidator
             var t = table.Get(r, text);
             if (string.IsNullOrWhiteSpace(t))
                 throw new InputException("the text is empty or white space only. Fill in the text or remove the row.", file, src, textCol);
+            TooLong(t, file, src, textCol, "text");
+            var promptText = prompt >= 0 ? table.Get(r, prompt) : null;
+            if (promptText != null) TooLong(promptText, file, src, promptCol!, "prompt");
 
             double y = double.NaN;
             double? c = null, m = null;
@@ -98,7 +105,7 @@ internal static class DatasetValidator
             }
             rows[r] = new OutcomeRow
             {
-                Index = r, Text = t, Prompt = prompt >= 0 ? table.Get(r, prompt) : null, Outcome = y,
+                Index = r, Text = t, Prompt = promptText, Outcome = y,
                 HigherIsBetter = spec.HigherIsBetter, LogPropensity = lpv, Weight = w, Group = g, Clicks = c, Impressions = m,
             };
         }
@@ -128,6 +135,13 @@ internal static class DatasetValidator
             }
         }
         return new Result(rows, kind, hasOutcome);
+    }
+
+    static void TooLong(string value, string file, long row, string column, string what)
+    {
+        if (value.Length <= MaxTextLength) return;
+        throw new InputException($"the {what} is {value.Length} characters long, more than the {MaxTextLength} accepted (a model sees only its first few thousand tokens). " +
+            "Shorten or split it; if it should not be this long, look for an unbalanced quote above this row that joined many lines into one value.", file, row, column);
     }
 
     static string Show(double v) => v.ToString("R", CultureInfo.InvariantCulture);

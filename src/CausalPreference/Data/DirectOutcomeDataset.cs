@@ -34,7 +34,7 @@ public sealed class DirectOutcomeDataset
     /// <summary>
     /// Reads <see cref="DatasetSpec.Path"/> (see <see cref="TableReader"/>) and validates it. Refused, each as an
     /// <see cref="InputException"/> naming file, row and column: a missing column (the closest name is suggested);
-    /// an empty, non-numeric or non-finite outcome; blank text; a log-propensity above 0 or non-finite; a negative, zero or
+    /// an empty, non-numeric or non-finite outcome; blank text; a text or prompt over 100,000 characters; a log-propensity above 0 or non-finite; a negative, zero or
     /// non-finite weight; negative clicks, impressions ≤ 0, clicks above impressions; a Binary kind with values other than
     /// 0/1; all outcomes equal; fewer than 2 rows; an empty group id.
     /// </summary>

@@ -22,6 +22,8 @@ public static class TableWriter
     {
         if (columns.Distinct(StringComparer.Ordinal).Count() != columns.Count)
             throw new ArgumentException("column names must be unique", nameof(columns));
+        if (Directory.Exists(path))
+            throw new InputException("this is a folder, but a table is to be written here. Give a file name such as results.csv.", path);
         var ext = Path.GetExtension(path).ToLowerInvariant();
         switch (ext)
         {

@@ -13,6 +13,8 @@ public static class AtomicFile
     public static void Write(string path, Action<Stream> write)
     {
         var full = Path.GetFullPath(path);
+        if (Directory.Exists(full))
+            throw new InputException("this is a folder, but a file is to be written here. Give a file name (e.g. inside that folder), or move the folder away.", full);
         var dir = Path.GetDirectoryName(full)!;
         try { Directory.CreateDirectory(dir); }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)

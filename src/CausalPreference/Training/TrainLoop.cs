@@ -72,13 +72,17 @@ public static class TrainLoop
             var saved = JsonSerializer.Deserialize<State>(File.ReadAllText(stateFile), StateJson)!;
             if (saved.Finished && Checkpoint.IsCheckpoint(outDir))
                 return new TrainResult(saved.BestEpoch, saved.BestLoss, saved.Step, true, saved.Epochs);
-            model.load_safetensors(Path.Combine(stateDir, "model.safetensors"), strict: false);
-            optimizer.load_state_dict(Path.Combine(stateDir, "optimizer.bin"));
+            var snapshot = SnapshotDir(stateDir, saved.Step);
+            if (!Directory.Exists(snapshot)) snapshot = stateDir; // a state saved before snapshots had their own folder
+            model.load_safetensors(Path.Combine(snapshot, "model.safetensors"), strict: false);
+            optimizer.load_state_dict(Path.Combine(snapshot, "optimizer.bin"));
             state = saved;
             resumed = true;
             TrimLog(logFile, state.Step);
         }
-        Directory.CreateDirectory(outDir);
+        try { Directory.CreateDirectory(outDir); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        { throw new InputException($"cannot create the output folder ({e.Message}). Choose a writable location for --out.", outDir, inner: e); }
 
         var sw = Stopwatch.StartNew();
         long tokensSinceStart = 0;
@@ -107,8 +111,14 @@ public static class TrainLoop
                     if (!double.IsFinite(lossValue))
                         throw new InvalidOperationException($"the loss became {lossValue} at step {globalStep}; lower --lr or check the data (log-ratios and outcomes)");
                     outp.Loss.backward();
-                    if (opts.MaxGradNorm > 0)
-                        gradNorm = nn.utils.clip_grad_norm_(trainable, opts.MaxGradNorm);
+                    // The norm is computed even with clipping off (an infinite cap changes nothing) so that an overflowed
+                    // gradient never reaches the weights: a finite loss can still have ±∞ gradients in float32.
+                    double norm = nn.utils.clip_grad_norm_(trainable, opts.MaxGradNorm > 0 ? opts.MaxGradNorm : double.PositiveInfinity);
+                    if (!double.IsFinite(norm))
+                        throw new InvalidOperationException($"the gradient overflowed at step {globalStep} (norm {norm}); the step was not applied, " +
+                            "so the weights stay finite. The importance weights are too large for the model's float32 gradients: use self-normalized " +
+                            "weights (--normalization self), cap the log-ratios with --max-log-weight, or lower --lr, then rerun with --force");
+                    if (opts.MaxGradNorm > 0) gradNorm = norm;
                     optimizer.step();
                     metrics = outp.Metrics;
                     tokens = outp.Tokens;
@@ -178,13 +188,25 @@ public static class TrainLoop
         return o.LearningRate * Math.Max(0.0, (double)(total - step) / decaySteps);
     }
 
-    /// <summary>The seeded order of items in one epoch (Fisher–Yates with a per-epoch seed).</summary>
+    /// <summary>The seeded order of items in one epoch (Fisher–Yates with a per-epoch seed). The same in every process:
+    /// the seed is mixed with SplitMix64, not <see cref="HashCode"/>, whose output is randomized per process.</summary>
     public static int[] Permutation(int n, long seed, int epoch)
     {
-        var rng = new Random(HashCode.Combine(seed, epoch, 0x5EED));
+        var rng = new Random(EpochSeed(seed, epoch));
         var p = Enumerable.Range(0, n).ToArray();
         for (int i = n - 1; i > 0; i--) { int j = rng.Next(i + 1); (p[i], p[j]) = (p[j], p[i]); }
         return p;
+    }
+
+    static int EpochSeed(long seed, int epoch)
+    {
+        unchecked
+        {
+            ulong z = (ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)(uint)epoch * 0xD1B54A32D192ED03UL + 0x5EEDUL;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            return (int)((z ^ (z >> 31)) & 0x7FFFFFFF);
+        }
     }
 
     static void SaveWeights(CausalLM model, string path)
@@ -195,14 +217,27 @@ public static class TrainLoop
         File.Move(tmp, path, overwrite: true);
     }
 
+    /// <summary>Where the weights and optimizer state of step <paramref name="step"/> are kept.</summary>
+    static string SnapshotDir(string stateDir, long step) => Path.Combine(stateDir, $"step-{step}");
+
+    /// <summary>
+    /// Saves a resumable state. Weights and optimizer go to a folder of their own step, and state.json, written last and
+    /// atomically, commits it: a crash at any point leaves state.json naming a complete snapshot whose weights and
+    /// optimizer belong to the same step (never new weights with an older optimizer). Older snapshots are then removed.
+    /// </summary>
     static void SaveState(CausalLM model, TorchSharp.Modules.OptimizerHelper optimizer, string dir, State state)
     {
-        Directory.CreateDirectory(dir);
-        SaveWeights(model, Path.Combine(dir, "model.safetensors"));
-        var opt = Path.Combine(dir, "optimizer.bin");
+        var snapshot = SnapshotDir(dir, state.Step);
+        Directory.CreateDirectory(snapshot);
+        SaveWeights(model, Path.Combine(snapshot, "model.safetensors"));
+        var opt = Path.Combine(snapshot, "optimizer.bin");
         optimizer.save_state_dict(opt + ".tmp");
         File.Move(opt + ".tmp", opt, overwrite: true);
         AtomicFile.WriteAllText(Path.Combine(dir, "state.json"), JsonSerializer.Serialize(state, StateJson)); // last: it commits the step
+        foreach (var old in Directory.EnumerateDirectories(dir, "step-*").Where(d => Path.GetFullPath(d) != Path.GetFullPath(snapshot)).ToList())
+            try { Directory.Delete(old, recursive: true); } catch (IOException) { }
+        foreach (var legacy in new[] { "model.safetensors", "optimizer.bin" })
+            if (File.Exists(Path.Combine(dir, legacy))) File.Delete(Path.Combine(dir, legacy));
     }
 
     static void AppendLog(string path, Dictionary<string, double> line)
