@@ -119,6 +119,10 @@ public static class CausalTrainer
         using var batch = TokenBatch.Create(tok, idx.Select(i => texts[i]).ToArray(), ctx, policy.Device,
             prompts is null ? null : idx.Select(i => prompts[i]).ToArray());
         var lp = SequenceScorer.LogProb(policy, batch);
+        // Accumulated in float64, but handed to the objective in the model's own dtype: the objective's overflow guard for
+        // Horvitz–Thompson weights picks its ceiling from this dtype, and the gradient flows back into a model of that dtype.
+        var dtype = policy.parameters().First().dtype;
+        if (dtype != ScalarType.Float64) lp = lp.to(dtype);
         return (lp, (long)batch.TargetMask.sum().item<float>());
     }
 
