@@ -23,7 +23,34 @@ public abstract class CausalLM : nn.Module<Tensor, Tensor>
 
     public Device Device => parameters().First().device;
 
-    public long ParameterCount() => parameters().Sum(p => p.numel());
+    /// <summary>Number of parameters, a tied tensor counted once.</summary>
+    public long ParameterCount() => UniqueParameters().Sum(p => p.numel());
+
+    /// <summary>
+    /// The parameters with each tensor listed once. A tied LM head is registered under two names (its embedding's and
+    /// lm_head.weight) and <c>parameters()</c> returns it twice; an optimizer given both would update the tensor twice per
+    /// step with two sets of moments, and gradient clipping would count its gradient twice. Tensors are identified by
+    /// their storage (float32/float64), otherwise by the tied-head rule of <see cref="ModelConfig.TiedEmbeddings"/>.
+    /// </summary>
+    public IReadOnlyList<TorchSharp.Modules.Parameter> UniqueParameters()
+    {
+        var seen = new HashSet<(long, long, string)>();
+        var list = new List<TorchSharp.Modules.Parameter>();
+        foreach (var (name, p) in named_parameters())
+        {
+            long storage = p.dtype switch
+            {
+                ScalarType.Float32 => (long)p.storage<float>().data_ptr(),
+                ScalarType.Float64 => (long)p.storage<double>().data_ptr(),
+                _ => 0,
+            };
+            if (storage == 0 ? Config.TiedEmbeddings && name == "lm_head.weight"
+                             : !seen.Add((storage, p.storage_offset(), string.Join(",", p.shape))))
+                continue;
+            list.Add(p);
+        }
+        return list;
+    }
 
     /// <summary>
     /// Called after <c>to(device)</c> / <c>to(dtype)</c>. TorchSharp moves every parameter field separately, which

@@ -73,6 +73,8 @@ public sealed class LlamaModel : CausalLM
             Tensor y;
             if (past == 0)
                 y = functional.scaled_dot_product_attention(q, k, v, p: training ? _p : 0.0, is_casual: true);
+            else if (t == 1)
+                y = functional.scaled_dot_product_attention(q, k, v, p: training ? _p : 0.0); // one new query sees every cached key
             else
             {
                 // new query i (absolute position past+i) may see keys 0..past+i

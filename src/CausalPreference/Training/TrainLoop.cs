@@ -46,7 +46,7 @@ public static class TrainLoop
         var stateDir = Path.Combine(outDir, StateDir);
         var stateFile = Path.Combine(stateDir, "state.json");
         var logFile = Path.Combine(outDir, "train_log.jsonl");
-        var trainable = model.parameters().Where(p => p.requires_grad).ToList();
+        var trainable = model.UniqueParameters().Where(p => p.requires_grad).ToList(); // a tied head once, not twice
         if (trainable.Count == 0) throw new InvalidOperationException("the model has no trainable parameters");
         var optimizer = torch.optim.AdamW(trainable, opts.LearningRate, opts.Beta1, opts.Beta2, opts.Eps, opts.WeightDecay);
 
