@@ -47,6 +47,33 @@ public static class TorchRuntime
         yield return Path.Combine(b, "runtimes", "linux-x64", "native");
     }
 
+    /// <summary>
+    /// CAUSALPO_THREADS=N sets libtorch's intra-op threads. Small models are dominated by per-operation overhead, and on a
+    /// busy machine a second thread that waits to be scheduled slows every operation down; one thread can then be faster.
+    /// </summary>
+    public static void ApplyThreadSetting()
+    {
+        if (int.TryParse(Environment.GetEnvironmentVariable("CAUSALPO_THREADS"), out var n) && n > 0)
+            TorchSharp.torch.set_num_threads(n);
+    }
+
+    /// <summary>Parameter count below which one intra-op thread is used by default (see <see cref="TuneThreadsFor"/>).</summary>
+    public const long SmallModelParameters = 20_000_000;
+
+    /// <summary>
+    /// Picks libtorch's thread count for a model: CAUSALPO_THREADS when set; otherwise one thread for small models
+    /// (below <see cref="SmallModelParameters"/>), whose tensors are too small to split — measured on 2 busy cores,
+    /// sampling 256 texts from the tiny model took 11.6 s with one thread and 91 s with two — and libtorch's default
+    /// for larger ones.
+    /// </summary>
+    public static void TuneThreadsFor(long parameterCount)
+    {
+        if (int.TryParse(Environment.GetEnvironmentVariable("CAUSALPO_THREADS"), out var n) && n > 0)
+            TorchSharp.torch.set_num_threads(n);
+        else if (parameterCount < SmallModelParameters)
+            TorchSharp.torch.set_num_threads(1);
+    }
+
     /// <summary>Runs a tiny tensor operation; throws a readable error if libtorch cannot be loaded.</summary>
     public static void EnsureLoaded()
     {
@@ -54,6 +81,7 @@ public static class TorchRuntime
         try
         {
             using var t = TorchSharp.torch.ones(2);
+            ApplyThreadSetting();
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

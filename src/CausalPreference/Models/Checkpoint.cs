@@ -81,12 +81,14 @@ public static class Checkpoint
             if (tok.VocabSize > cfg.VocabSize)
                 throw new InputException($"tokenizer '{tok.Kind}' has {tok.VocabSize} tokens but the model only {cfg.VocabSize}: they do not belong together", path);
             if (device != null) model.to(device);
+            TorchRuntime.TuneThreadsFor(model.ParameterCount());
             return (model, tok);
         }
         foreach (var loader in ForeignLoaders)
             if (loader(path) is { } found)
             {
                 if (device != null) found.Item1.to(device);
+                TorchRuntime.TuneThreadsFor(found.Item1.ParameterCount());
                 return found;
             }
         throw new InputException($"not a model this tool can read: expected {ConfigFile} and {WeightsFile} (a causalpo checkpoint) or a supported foreign format", path);
@@ -122,6 +124,7 @@ public static class Checkpoint
         torch.manual_seed(seed);
         var model = ModelFactory.Create(builtIn);
         if (device != null) model.to(device);
+        TorchRuntime.TuneThreadsFor(model.ParameterCount());
         return (model, Tokenizers.Create(builtIn.Tokenizer));
     }
 }
