@@ -87,8 +87,9 @@ public static class TorchRuntime
         {
             throw new InvalidOperationException(
                 "libtorch could not be loaded. On Linux with libstdc++ older than GCC 13 the build must have run " +
-                "tools/native/fix-libtorchsharp.sh (it needs g++ and python3). For CUDA, point LD_LIBRARY_PATH at " +
-                $"your PyTorch install's torch/lib (see README). Underlying error: {e.Message}", e);
+                "tools/native/fix-libtorchsharp.sh (it needs g++ and python3). A build published without the bundled CPU libtorch " +
+                "(for CUDA) needs a PyTorch 2.10 torch/lib folder on LD_LIBRARY_PATH: set CAUSALPO_TORCH_LIB to it and use the " +
+                $"causalpo launcher (see docs/performance.md). Underlying error: {e.Message}", e);
         }
     }
 }

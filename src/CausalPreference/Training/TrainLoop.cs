@@ -123,6 +123,10 @@ public static class TrainLoop
                     metrics = outp.Metrics;
                     tokens = outp.Tokens;
                 }
+                // TorchSharp's optimizer step leaves tensor wrappers that only their finalizers free; the managed heap barely
+                // grows, so without this no collection runs and native memory grows by ~0.8 MB per step on the tiny model
+                // (bench/perf memory-growth check: +826 MiB over 1,800 steps before, flat after). A gen-0 collection is cheap.
+                GC.Collect(0);
                 tokensSinceStart += tokens;
                 state = state with { Step = globalStep + 1, Epoch = epoch, BatchInEpoch = bi + 1 };
                 stepsThisRun++;
