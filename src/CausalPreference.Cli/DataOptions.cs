@@ -116,7 +116,7 @@ public static class DeviceOption
             case var c when c.StartsWith("cuda:"):
                 if (!TorchSharp.torch.cuda.is_available())
                     throw new InputException("--device cuda: CUDA is not available to libtorch in this process. The bundled libtorch is CPU-only; " +
-                        "point CAUSALPO_TORCH_LIB (or LD_LIBRARY_PATH) at the torch/lib folder of a CUDA build of PyTorch and use a build published without the CPU natives (see README, GPU section)");
+                        "point CAUSALPO_TORCH_LIB (or LD_LIBRARY_PATH) at the torch/lib folder of a CUDA build of PyTorch and use a build published without the CPU natives (see docs/performance.md)");
                 return new TorchSharp.torch.Device(s);
             default: throw new InputException($"unknown --device '{s}'; use cpu or cuda");
         }
