@@ -1,5 +1,4 @@
 using System.Text.Json;
-using CausalPreference.Cli;
 using CausalPreference.Pipeline;
 
 namespace CausalPreference.Tests.EndToEnd;
@@ -11,11 +10,8 @@ public class CliEndToEndTests
 
     static (int code, string stdout, string stderr) Run(params string[] args)
     {
-        var (o, e) = (Console.Out, Console.Error);
-        var so = new StringWriter(); var se = new StringWriter();
-        Console.SetOut(so); Console.SetError(se);
-        try { return (CliApp.Run(args), so.ToString(), se.ToString()); }
-        finally { Console.SetOut(o); Console.SetError(e); }
+        var r = Reliability.CliRunner.Run(args);
+        return (r.Exit, r.Out, r.Err);
     }
 
     [Fact]
