@@ -17,5 +17,7 @@ public static class Verbs
         yield return InfoCommand.Build();
         yield return JudgeCommand.Build();
         yield return AgreementCommand.Build();
+        yield return PipelineCommand.Build();
+        yield return RefuteCommand.Build();
     }
 }
