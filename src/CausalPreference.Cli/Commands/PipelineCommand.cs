@@ -31,7 +31,8 @@ public static class PipelineCommand
             bar?.Dispose();
             Console.WriteLine(PipelineRunner.Markdown(r.Report));
             Console.WriteLine($"stages run: {(r.StagesRun.Count == 0 ? "none" : string.Join(", ", r.StagesRun))}; skipped (up to date): {(r.StagesSkipped.Count == 0 ? "none" : string.Join(", ", r.StagesSkipped))}");
-            Console.WriteLine($"results: {Path.Combine(r.OutDir, "results.md")}, {Path.Combine(r.OutDir, "results.json")}, PNGs in {r.OutDir}");
+            var stem = PipelineRunner.ReportStem(c);
+            Console.WriteLine($"results: {Path.Combine(r.OutDir, stem + ".md")}, {Path.Combine(r.OutDir, stem + ".json")}, PNGs in {r.OutDir}");
             return Cli.Ok;
         });
         return cmd;

@@ -131,9 +131,10 @@ public static partial class PipelineRunner
         manifest.Run("judge", fpJudge, ["judge/judgments.json"], () => Judge(c, runs, outDir, heldout, spec.HigherIsBetter, fpOutcome, log));
 
         // 10. report
-        var fpReport = Fingerprint.Of("report", fpEval, fpJudge, string.Join(",", modelFp.Values));
-        manifest.Run("report", fpReport, ["results.json", "results.md"], () => WriteReport(c, runs, outDir, trainPool, test, heldout, worldModel, log));
-        var report = JsonSerializer.Deserialize<PipelineReport>(File.ReadAllText(P("results.json")), ReportJson)!;
+        var fpReport = Fingerprint.Of("report", fpEval, fpJudge, string.Join(",", modelFp.Values), c.Study);
+        var stem = ReportStem(c);
+        manifest.Run("report", fpReport, [stem + ".json", stem + ".md"], () => WriteReport(c, runs, outDir, trainPool, test, heldout, worldModel, log));
+        var report = JsonSerializer.Deserialize<PipelineReport>(File.ReadAllText(P(stem + ".json")), ReportJson)!;
         return new PipelineResult(outDir, manifest.Ran, manifest.Skipped, report);
     }
 

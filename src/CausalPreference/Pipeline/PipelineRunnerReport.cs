@@ -70,15 +70,21 @@ public static partial class PipelineRunner
             notes.Add("P^R is a design probability over the logged rows only; a language model spreads its mass over all strings, so P^f/P^R is tiny for every row and self-normalized estimators effectively compare models on the logged texts alone.");
         var report = new PipelineReport(c.Name, c.Study, prep, trainPool.Spec.HigherIsBetter ? "higher is better" : "lower is better", eval.LoggingSource, heldout.Description,
             heldout.R2, heldout.Auc, models.ToArray(), eval.Values, eval.Lifts, judged, impacts, eval.TrueValues, trueDiffs, eval.ValueUnderRandomization, eval.BestPossibleValue, notes.ToArray());
-        AtomicFile.WriteAllText(P("results.json"), JsonSerializer.Serialize(report, ReportJson));
-        AtomicFile.WriteAllText(P("results.md"), Markdown(report));
+        var stem = ReportStem(c);
+        AtomicFile.WriteAllText(P(stem + ".json"), JsonSerializer.Serialize(report, ReportJson));
+        AtomicFile.WriteAllText(P(stem + ".md"), Markdown(report));
+        string Png(string name) => P(c.IsConfoundingStudy ? $"{stem}-{name}.png" : $"{name}.png");
         TryPlot(log, () => Plots.ValueEstimates(eval.Values.Where(v => double.IsFinite(v.CiLow) && double.IsFinite(v.CiHigh)).Select(v => (v.Model, v.Estimator, v.Estimate, v.CiLow, v.CiHigh)).ToList(),
-            $"{c.Name}: value estimates on {test.Rows.Count} held-out rows (95% CI)", P("values.png")));
+            $"{c.Name}: value estimates on {test.Rows.Count} held-out rows (95% CI)", Png("values")));
         var wr = judged.Where(j => j.Judge == judged.FirstOrDefault()?.Judge && j.Valid > 0).Select(j => new WinRateRow(j.Method, j.Baseline, j.Rate, j.Lower, j.Upper, j.Significant)).ToList();
-        if (wr.Count > 0) TryPlot(log, () => Plots.WinRateBars(wr, P("winrates.png"), $"{c.Name}: pairwise win rates, {judged[0].Judge.Split(':')[0]} judge (95% CI)"));
+        if (wr.Count > 0) TryPlot(log, () => Plots.WinRateBars(wr, Png("winrates"), $"{c.Name}: pairwise win rates, {judged[0].Judge.Split(':')[0]} judge (95% CI)"));
         if (eval.TrueValues is { } tvs)
-            TryPlot(log, () => Plots.ValueEstimates(tvs.Select(t => (t.Model, "true value", t.Mean, t.CiLow, t.CiHigh)).ToList(), $"{c.Name}: true value of each model's samples (95% CI)", P("true_values.png")));
+            TryPlot(log, () => Plots.ValueEstimates(tvs.Select(t => (t.Model, "true value", t.Mean, t.CiLow, t.CiHigh)).ToList(), $"{c.Name}: true value of each model's samples (95% CI)", Png("true_values")));
     }
+
+    /// <summary>File stem of the report: "results" for the standard study, "confounding" for the confounding study, so both
+    /// can share one output folder (and its FT model and unconfounded runs).</summary>
+    public static string ReportStem(PipelineConfig c) => c.IsConfoundingStudy ? "confounding" : "results";
 
     static void TryPlot(TextWriter log, Action plot)
     {
