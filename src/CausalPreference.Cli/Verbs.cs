@@ -20,5 +20,7 @@ public static class Verbs
         yield return AgreementCommand.Build();
         yield return EvaluateCommand.Build();
         yield return ReportCommand.Build();
+        yield return PipelineCommand.Build();
+        yield return RefuteCommand.Build();
     }
 }

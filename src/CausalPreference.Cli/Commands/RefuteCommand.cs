@@ -1,0 +1,65 @@
+using System.CommandLine;
+using System.Globalization;
+using CausalPreference.IO;
+using CausalPreference.Pipeline;
+using CausalPreference.Training;
+
+namespace CausalPreference.Cli.Commands;
+
+/// <summary><c>causalpo refute</c>: placebo (shuffled outcomes) and subset-stability checks of a causal training run.</summary>
+public static class RefuteCommand
+{
+    public static Command Build()
+    {
+        var cmd = new Command("refute", "Refutation checks of a causal run. Placebo: permute the outcomes (within groups), train, and require the estimated lift " +
+            "over FT on held-out rows to have a 95% CI covering 0 (PASS/FAIL). Stability: train on two disjoint halves and compare their values on the same held-out rows. " +
+            "Use the trainer settings of the run being checked. Exit code 0 when every check passes, 1 when one fails.");
+        var data = new DataOptions(cmd, outcome: true);
+        var model = Cli.Opt<string>("--model", "The FT model (start of training, baseline, and P̂^R unless --log-propensity-column gives design probabilities)", required: true);
+        var objective = Cli.Opt<string>("--objective", "cpo or dr-cpo (oo-rlhf also accepted)", required: true);
+        var outDir = Cli.Opt<string>("--out", "Output folder (placebo/, half-a/, half-b/, refute.json)", required: true);
+        var check = Cli.Opt("--check", "placebo, stability or both", "both");
+        var estimator = Cli.Opt("--estimator", "Estimator of the held-out values: IPW, SNIPW, DM, DR or SNDR", "SNIPW");
+        var testFraction = Cli.Opt("--test-fraction", "Share of rows (whole groups) held out for the estimates", 0.2);
+        var maxRows = Cli.Opt("--max-rows", "Keep at most this many rows (whole groups, seeded); 0 = all", 0);
+        var folds = Cli.Opt("--folds", "Cross-fitting folds of ĝ", 5);
+        var m = Cli.Opt("--m", "X̃ samples for DR-CPO (0 = 2 × training rows)", 0);
+        foreach (var o in new Option[] { model, objective, outDir, check, estimator, testFraction, maxRows, folds, m }) cmd.Options.Add(o);
+        var train = new TrainOptions(cmd, epochs: 1, batch: 4, lr: 5e-5);
+        Cli.SetAction(cmd, pr =>
+        {
+            var which = pr.GetValue(check)!;
+            if (which is not ("placebo" or "stability" or "both")) throw new InputException($"unknown --check '{which}'; use placebo, stability or both");
+            var opts = train.Build(pr);
+            opts.Validate();
+            var dir = pr.GetValue(outDir)!;
+            if (pr.GetValue(train.Force) && Directory.Exists(dir))
+                foreach (var sub in new[] { "placebo", "half-a", "half-b" }) TrainLoop.Reset(Path.Combine(dir, sub));
+            var spec = data.Spec(pr);
+            var req = new RefutationRequest(spec, pr.GetValue(model)!, PipelineConfig.ParseObjective(pr.GetValue(objective)!), opts, dir,
+                Placebo: which != "stability", Stability: which != "placebo", TestFraction: pr.GetValue(testFraction), Estimator: pr.GetValue(estimator)!,
+                MaxRows: pr.GetValue(maxRows), Folds: pr.GetValue(folds), M: pr.GetValue(m), ValidationFraction: pr.GetValue(train.ValFraction), Device: train.GetDevice(pr));
+            var r = Refutation.Run(req, Console.Error);
+            string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
+            bool ok = true;
+            if (r.Placebo is { } p)
+            {
+                Console.WriteLine($"placebo ({r.Objective}, {r.Estimator}, outcomes permuted {p.ShuffledWithin}; {p.TrainRows} training / {p.TestRows} held-out rows): " +
+                    $"lift over FT {F(p.Lift.Difference)} [{F(p.Lift.CiLow)}, {F(p.Lift.CiHigh)}]  {(p.Passed ? "PASS" : "FAIL")}");
+                ok &= p.Passed;
+            }
+            if (r.Stability is { } s)
+            {
+                Console.WriteLine($"stability ({r.Objective}, {r.Estimator}; halves of {s.RowsA} and {s.RowsB} rows, {s.TestRows} held-out rows):");
+                foreach (var v in new[] { s.Ft, s.HalfA, s.HalfB })
+                    Console.WriteLine($"  V({v.Model}) = {F(v.Estimate)} [{F(v.CiLow)}, {F(v.CiHigh)}]{(v.EssFraction is double e ? $"  ESS {e:P0}" : "")}");
+                Console.WriteLine($"  V(half-a) − V(half-b) = {F(s.AMinusB.Difference)} [{F(s.AMinusB.CiLow)}, {F(s.AMinusB.CiHigh)}]  {(s.Stable ? "STABLE" : "UNSTABLE")}");
+                Console.WriteLine($"  lifts over FT: half-a {F(s.LiftA.Difference)} [{F(s.LiftA.CiLow)}, {F(s.LiftA.CiHigh)}], half-b {F(s.LiftB.Difference)} [{F(s.LiftB.CiLow)}, {F(s.LiftB.CiHigh)}]");
+                ok &= s.Stable;
+            }
+            Console.WriteLine($"details: {Path.Combine(dir, "refute.json")}");
+            return ok ? Cli.Ok : Cli.Failure;
+        });
+        return cmd;
+    }
+}

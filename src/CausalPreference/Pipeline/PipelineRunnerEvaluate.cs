@@ -1,0 +1,142 @@
+using System.Text.Json;
+using CausalPreference.Causal;
+using CausalPreference.Data;
+using CausalPreference.Evaluation;
+using CausalPreference.IO;
+using CausalPreference.Models;
+using CausalPreference.Outcome;
+using CausalPreference.Simulation;
+using TorchSharp;
+
+namespace CausalPreference.Pipeline;
+
+/// <summary>One model's off-policy value estimate on the held-out rows (raw outcome scale).</summary>
+public sealed record ValueRow(string Model, string Estimator, double Estimate, double StdError, double CiLow, double CiHigh, double? EssFraction, int Clipped, string[] Warnings);
+
+/// <summary>A paired difference V(model) − V(baseline) on the same held-out rows (<see cref="Estimators.Difference"/>).</summary>
+public sealed record LiftRow(string Model, string Baseline, string Estimator, double Difference, double StdError, double CiLow, double CiHigh)
+{
+    /// <summary>True when the 95% interval contains 0.</summary>
+    public bool CoversZero => CiLow <= 0 && CiHigh >= 0;
+}
+
+/// <summary>A model's true value on the built-in world: mean g* over its samples with a 95% CI.</summary>
+public sealed record TrueValueRow(string Model, double Mean, double StdError, double CiLow, double CiHigh, double FractionGrammatical, int N);
+
+/// <summary>What the evaluate stage writes (eval/values.json).</summary>
+public sealed record EvaluationResult(string LoggingSource, string OutcomeModel, ValueRow[] Values, LiftRow[] Lifts, TrueValueRow[]? TrueValues,
+    double? ValueUnderRandomization, double? BestPossibleValue);
+
+/// <summary>One pairwise comparison by one judge (judge/judgments.json).</summary>
+/// <param name="Kind">"vs-ft", "pair" (two methods) or "confounding" (unconfounded over confounded).</param>
+public sealed record JudgeRow(string Judge, string Kind, string Method, string Baseline, double Rate, double StdError, double Lower, double Upper,
+    int Wins, int Valid, int Invalid, bool Significant)
+{
+    /// <summary>The win rate as a <see cref="Evaluation.WinRate"/>.</summary>
+    public WinRate ToWinRate() => new(Rate, StdError, Lower, Upper, Wins, Valid, Invalid);
+}
+
+public static partial class PipelineRunner
+{
+    static void Evaluate(PipelineConfig c, List<string> names, Dictionary<string, string> modelPath, DirectOutcomeDataset test, HeldoutOutcome heldout,
+        string outDir, World? world, torch.Device? device, TextWriter log)
+    {
+        var logging = JsonSerializer.Deserialize<LoggingTable>(File.ReadAllText(Path.Combine(outDir, "eval/logging.json")))!;
+        var g = OutcomeModels.Load(Path.Combine(outDir, "outcome/heldout"));
+        var texts = test.Rows.Select(r => r.Text).ToArray();
+        var y = test.Rows.Select(r => r.Outcome).ToArray();
+        var w = test.Rows.Select(r => r.Weight).ToArray();
+        var estimators = c.Eval.Estimators.Select(Estimators.ByName).ToArray();
+        var samples = new Dictionary<string, LoggedSample>();
+        var values = new List<ValueRow>();
+        var trueValues = new List<TrueValueRow>();
+        foreach (var name in names)
+        {
+            var (model, tok) = Checkpoint.Load(modelPath[name], device);
+            var lp = SequenceScorer.Score(model, tok, texts);
+            var gen = ReadSamples(outDir, name);
+            var s = new LoggedSample(lp, logging.LogProb, y, heldout.OutOfFold, g.Predict(gen), w);
+            samples[name] = s;
+            foreach (var e in estimators)
+            {
+                var v = e.Estimate(s);
+                values.Add(new ValueRow(name, e.Name, v.Estimate, v.StdError, v.CiLow, v.CiHigh, e.Name == "DM" ? null : v.Diagnostics?.EssFraction, v.Clipped, v.Warnings.ToArray()));
+            }
+            if (world != null)
+            {
+                var tv = world.TrueValue(gen);
+                trueValues.Add(new TrueValueRow(name, tv.Mean, tv.StdError, tv.CiLow, tv.CiHigh, tv.FractionGrammatical, tv.N));
+            }
+            log.WriteLine($"{name}: " + string.Join("; ", values.Where(v => v.Model == name).Select(v => $"{v.Estimator} {v.Estimate:G4} [{v.CiLow:G4}, {v.CiHigh:G4}]"))
+                + (world != null ? $"; true value {trueValues[^1].Mean:F3}" : ""));
+        }
+        var lifts = new List<LiftRow>();
+        foreach (var name in names.Where(n => n != "ft"))
+            foreach (var e in estimators)
+            {
+                var d = Estimators.Difference(e, samples[name], samples["ft"]);
+                lifts.Add(new LiftRow(name, "ft", e.Name, d.Estimate, d.StdError, d.CiLow, d.CiHigh));
+            }
+        var res = new EvaluationResult(logging.Source, heldout.Description, values.ToArray(), lifts.ToArray(), world is null ? null : trueValues.ToArray(),
+            world?.ExpectedValueUnderPR(), world?.BestPossibleValue());
+        AtomicFile.WriteAllText(Path.Combine(outDir, "eval/values.json"), JsonSerializer.Serialize(res, ReportJson));
+    }
+
+    static List<(string Kind, string Method, string Baseline)> Comparisons(PipelineConfig c, List<RunSpec> runs)
+    {
+        var list = new List<(string, string, string)>();
+        if (c.IsConfoundingStudy)
+        {
+            list.Add(("confounding", "oo-rlhf", "oo-rlhf-confounded"));
+            list.Add(("confounding", "dr-cpo", "dr-cpo-confounded"));
+            list.Add(("confounding", "cpo", "cpo-seed2"));
+        }
+        var methods = runs.Where(r => !r.ConfoundedG && r.SeedOffset == 0).Select(r => r.Name).ToList();
+        foreach (var m in methods) list.Add(("vs-ft", m, "ft"));
+        for (int i = 0; i < methods.Count; i++)
+            for (int j = i + 1; j < methods.Count; j++) list.Add(("pair", methods[i], methods[j]));
+        return list;
+    }
+
+    static void Judge(PipelineConfig c, List<RunSpec> runs, string outDir, HeldoutOutcome heldout, bool higherIsBetter, string fpOutcome, TextWriter log)
+    {
+        var judges = new List<IPairJudge>();
+        if (c.Eval.Judge.OutcomeModel)
+        {
+            var g = OutcomeModels.Load(Path.Combine(outDir, "outcome/heldout"));
+            judges.Add(new OutcomeModelJudge(t => g.Predict(t), higherIsBetter, $"outcome-model:heldout:{fpOutcome[..12]}"));
+        }
+        if (c.Eval.Judge.Openai is { } oa)
+        {
+            var opts = new OpenAiJudgeOptions { BaseUrl = oa.Url, Model = oa.Model, Template = JudgeTemplates.Resolve(oa.Template) }.WithEnvironment(oa.ApiKeyEnv);
+            judges.Add(new OpenAiChatJudge(opts));
+        }
+        var rows = new List<JudgeRow>();
+        foreach (var judge in judges)
+        {
+            var slug = Slug(judge.Name.Split(':')[0]);
+            foreach (var (kind, method, baseline) in Comparisons(c, runs))
+            {
+                var a = ReadSamples(outDir, method);
+                var b = ReadSamples(outDir, baseline);
+                var items = Enumerable.Range(0, Math.Min(a.Length, b.Length)).Select(i => ((string?)null, a[i], b[i])).ToList();
+                var r = PairwiseEvaluation.RunAsync(judge, items, cacheFile: Path.Combine(outDir, "judge", $"cache-{slug}.jsonl"), concurrency: 1).GetAwaiter().GetResult();
+                r.WriteJudgmentsJsonl(Path.Combine(outDir, "judge", slug, $"{method}__vs__{baseline}.jsonl"));
+                var wr = r.WinRate;
+                rows.Add(new JudgeRow(judge.Name, kind, method, baseline, wr.Rate, wr.StandardError, wr.Lower, wr.Upper, wr.Wins, wr.Valid, wr.Invalid, wr.Significant));
+                log.WriteLine($"judge {judge.Name}: {method} over {baseline}: {wr}");
+            }
+            (judge as IDisposable)?.Dispose();
+        }
+        AtomicFile.WriteAllText(Path.Combine(outDir, "judge/judgments.json"), JsonSerializer.Serialize(rows, ReportJson));
+    }
+
+    static string Slug(string s) => new string(s.ToLowerInvariant().Select(ch => char.IsLetterOrDigit(ch) ? ch : '-').ToArray()).Trim('-');
+
+    internal static readonly JsonSerializerOptions ReportJson = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+}

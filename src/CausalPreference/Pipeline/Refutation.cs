@@ -1,0 +1,183 @@
+using System.Globalization;
+using System.Text.Json;
+using CausalPreference.Causal;
+using CausalPreference.Data;
+using CausalPreference.IO;
+using CausalPreference.Models;
+using CausalPreference.Outcome;
+using CausalPreference.Training;
+using TorchSharp;
+
+namespace CausalPreference.Pipeline;
+
+/// <summary>Everything <see cref="Refutation.Run"/> needs.</summary>
+/// <param name="Spec">The direct-outcome file and its columns (design log-propensities, if any, are used as P^R).</param>
+/// <param name="ModelPath">The FT model: the start of training, the baseline, and P̂^R when the data has no design probabilities.</param>
+/// <param name="Objective">cpo or dr-cpo (oo-rlhf is accepted too).</param>
+/// <param name="Trainer">Trainer settings; use the ones of the run being checked.</param>
+/// <param name="OutDir">Output folder (placebo/, half-a/, half-b/, refute.json).</param>
+/// <param name="Placebo">Run the placebo check.</param>
+/// <param name="Stability">Run the subset-stability check.</param>
+/// <param name="TestFraction">Rows (whole groups) held out from training for the estimates.</param>
+/// <param name="Estimator">IPW, SNIPW, DM, DR or SNDR (the last three sample <paramref name="Samples"/> texts per model).</param>
+/// <param name="MaxRows">Keep at most this many rows (whole groups, seeded); 0 = all.</param>
+/// <param name="Folds">Cross-fitting folds of ĝ.</param>
+/// <param name="M">X̃ samples for DR-CPO (0 = 2 × training rows).</param>
+/// <param name="Samples">Texts sampled per model for DM/DR/SNDR.</param>
+/// <param name="ValidationFraction">Share of training rows used for epoch selection.</param>
+/// <param name="Device">Torch device (null = CPU).</param>
+public sealed record RefutationRequest(DatasetSpec Spec, string ModelPath, ObjectiveKind Objective, TrainerOptions Trainer, string OutDir,
+    bool Placebo = true, bool Stability = true, double TestFraction = 0.2, string Estimator = "SNIPW", int MaxRows = 0, int Folds = 5, int M = 0,
+    int Samples = 100, double ValidationFraction = 0.2, torch.Device? Device = null);
+
+/// <summary>Placebo check: trained on shuffled outcomes, the estimated lift over FT on held-out (shuffled) rows must have a CI covering 0.</summary>
+public sealed record PlaceboResult(int TrainRows, int TestRows, string ShuffledWithin, LiftRow Lift, bool Passed);
+
+/// <summary>Subset stability: the same objective trained on two disjoint halves; their values on the same held-out rows.</summary>
+public sealed record StabilityResult(int RowsA, int RowsB, int TestRows, ValueRow Ft, ValueRow HalfA, ValueRow HalfB, LiftRow AMinusB, LiftRow LiftA, LiftRow LiftB, bool Stable);
+
+/// <summary>Results of <see cref="Refutation.Run"/> (also OUT/refute.json).</summary>
+public sealed record RefutationResult(string Objective, string Estimator, string LoggingSource, PlaceboResult? Placebo, StabilityResult? Stability);
+
+/// <summary>
+/// Refutation checks of a causal training run (in the spirit of DoWhy's refuters), kept small:
+/// (1) placebo — the outcomes are permuted (within groups when there are groups, so each A/B test keeps its outcomes),
+/// the objective is trained on the permuted training rows, and the paired lift V(trained) − V(FT) is estimated on the
+/// permuted held-out rows with <see cref="Estimators.Difference"/>. Y is then independent of X, so the true lift is 0
+/// and the 95% CI must cover 0 (PASS), else FAIL: the pipeline manufactures effects from noise.
+/// (2) subset stability — the objective is trained on two disjoint halves of the training rows (whole groups) and both
+/// models are evaluated on the same held-out rows; the paired difference V(A) − V(B) should cover 0 (STABLE).
+/// </summary>
+public static class Refutation
+{
+    /// <summary>Runs the requested checks and writes OUT/refute.json.</summary>
+    public static RefutationResult Run(RefutationRequest r, TextWriter log)
+    {
+        Directory.CreateDirectory(r.OutDir);
+        var estimator = Estimators.ByName(r.Estimator);
+        var table = DesignPropensity.Cap(TableReader.Read(r.Spec.Path), r.MaxRows, r.Spec.GroupColumn, 240402);
+        var data = DirectOutcomeDataset.FromTable(table, r.Spec);
+        log.WriteLine($"refute: {data.Describe()}{(r.MaxRows > 0 && table.RowCount < TableReader.Read(r.Spec.Path).RowCount ? $" (capped at {table.RowCount} rows by --max-rows)" : "")}");
+        string logging = r.Spec.LogPropensityColumn is { } c ? $"design probabilities (column '{c}')" : $"P̂^R = the FT model {r.ModelPath}";
+        PlaceboResult? placebo = null;
+        StabilityResult? stability = null;
+
+        if (r.Placebo)
+        {
+            var (shuffledTable, within) = ShuffleOutcomes(table, r.Spec, 4242);
+            var shuffled = DirectOutcomeDataset.FromTable(shuffledTable, r.Spec);
+            var (pool, test) = shuffled.Split(r.TestFraction, PipelineRunner.TestSplitSeed);
+            var dir = Path.Combine(r.OutDir, "placebo");
+            log.WriteLine($"placebo: outcomes permuted {within}; training {CausalRun.Name(r.Objective)} on {pool.Rows.Count} rows, estimating on {test.Rows.Count} held-out rows");
+            Train(r, pool, dir, log);
+            var ev = new HeldoutEvaluator(r, test, estimator, Path.Combine(r.OutDir, ".cache"));
+            var d = ev.Difference(dir, r.ModelPath, "placebo");
+            placebo = new PlaceboResult(pool.Rows.Count, test.Rows.Count, within, d, d.CoversZero);
+            log.WriteLine($"placebo: lift {F(d.Difference)} [{F(d.CiLow)}, {F(d.CiHigh)}] -> {(d.CoversZero ? "PASS" : "FAIL")}");
+        }
+        if (r.Stability)
+        {
+            var (pool, test) = data.Split(r.TestFraction, PipelineRunner.TestSplitSeed);
+            var (a, b) = pool.Split(0.5, 777);
+            log.WriteLine($"stability: two disjoint halves of {a.Rows.Count} and {b.Rows.Count} rows{(r.Spec.GroupColumn is null ? "" : " (whole groups)")}; {test.Rows.Count} held-out rows");
+            string dirA = Path.Combine(r.OutDir, "half-a"), dirB = Path.Combine(r.OutDir, "half-b");
+            Train(r, a, dirA, log);
+            Train(r, b, dirB, log);
+            var ev = new HeldoutEvaluator(r, test, estimator, Path.Combine(r.OutDir, ".cache"));
+            var ab = ev.Difference(dirA, dirB, "half-a", "half-b");
+            stability = new StabilityResult(a.Rows.Count, b.Rows.Count, test.Rows.Count, ev.Value(r.ModelPath, "ft"), ev.Value(dirA, "half-a"), ev.Value(dirB, "half-b"),
+                ab, ev.Difference(dirA, r.ModelPath, "half-a"), ev.Difference(dirB, r.ModelPath, "half-b"), ab.CoversZero);
+            log.WriteLine($"stability: V(A) {F(stability.HalfA.Estimate)}, V(B) {F(stability.HalfB.Estimate)}, V(FT) {F(stability.Ft.Estimate)}; A − B {F(ab.Difference)} [{F(ab.CiLow)}, {F(ab.CiHigh)}] -> {(ab.CoversZero ? "STABLE" : "UNSTABLE")}");
+        }
+        var result = new RefutationResult(CausalRun.Name(r.Objective), estimator.Name, logging, placebo, stability);
+        AtomicFile.WriteAllText(Path.Combine(r.OutDir, "refute.json"), JsonSerializer.Serialize(result, PipelineRunner.ReportJson));
+        return result;
+    }
+
+    /// <summary>
+    /// Permutes the outcome columns (the outcome, or clicks with impressions) across rows with a seeded shuffle, within
+    /// each group when the spec has a group column; every other column stays with its text.
+    /// </summary>
+    public static (Table Table, string Within) ShuffleOutcomes(Table table, DatasetSpec spec, int seed)
+    {
+        var cols = new[] { spec.OutcomeColumn, spec.ClicksColumn, spec.ImpressionsColumn }.Where(x => x != null).Select(x => table.IndexOf(x!)).ToArray();
+        if (cols.Length == 0 || cols.Any(i => i < 0)) throw new InputException("the placebo needs the outcome column(s) named in the spec", table.Path);
+        var rows = Enumerable.Range(0, table.RowCount).Select(r => DesignPropensity.Row(table, r)).ToArray();
+        int g = spec.GroupColumn is null ? -1 : table.IndexOf(spec.GroupColumn);
+        var blocks = Enumerable.Range(0, rows.Length).GroupBy(i => g < 0 ? "" : rows[i][g] ?? "", StringComparer.Ordinal).ToList();
+        int k = 0;
+        foreach (var block in blocks)
+        {
+            var idx = block.ToList();
+            var perm = idx.ToList();
+            SeededShuffle.Shuffle(perm, seed + k++);
+            var values = perm.Select(i => cols.Select(c => table.Get(i, c)).ToArray()).ToArray();
+            for (int j = 0; j < idx.Count; j++)
+                for (int q = 0; q < cols.Length; q++) rows[idx[j]][cols[q]] = values[j][q];
+        }
+        return (new Table(table.Path, table.Columns, rows), g < 0 ? "across all rows" : $"within each group of '{spec.GroupColumn}'");
+    }
+
+    static void Train(RefutationRequest r, DirectOutcomeDataset pool, string dir, TextWriter log) =>
+        CausalRun.Execute(new CausalRunRequest(pool, r.ModelPath, r.Objective, null, r.Folds, null, null, r.M, new ObjectiveOptions(), r.Trainer,
+            r.ValidationFraction, dir, Path.Combine(r.OutDir, ".cache"), r.Device, null, RestartOnSettingsChange: true), log);
+
+    static string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
+
+    /// <summary>Scores models on one set of held-out rows and forms value estimates and paired differences.</summary>
+    sealed class HeldoutEvaluator
+    {
+        readonly RefutationRequest _r;
+        readonly DirectOutcomeDataset _test;
+        readonly ValueEstimator _e;
+        readonly double[] _logging;
+        readonly double[]? _gOof;
+        readonly IOutcomeModel? _g;
+        readonly Dictionary<string, LoggedSample> _cache = new();
+
+        public HeldoutEvaluator(RefutationRequest r, DirectOutcomeDataset test, ValueEstimator e, string cacheDir)
+        {
+            _r = r; _test = test; _e = e;
+            var texts = test.Rows.Select(x => x.Text).ToArray();
+            if (r.Spec.LogPropensityColumn != null) _logging = test.Rows.Select(x => x.LogPropensity!.Value).ToArray();
+            else
+            {
+                var (ft, tok) = Checkpoint.Load(r.ModelPath, r.Device);
+                _logging = ReferenceTable.Get(r.ModelPath, ft, tok, texts, null, cacheDir).logp;
+            }
+            if (e.Name is "DM" or "DR" or "SNDR")
+            {
+                var cf = OutcomePredictions.CrossFitLexical(test, r.Folds, r.Trainer.Seed);
+                (_gOof, _g) = (cf.OutOfFold, cf.FinalModel);
+            }
+        }
+
+        LoggedSample Sample(string modelDir)
+        {
+            if (_cache.TryGetValue(modelDir, out var s)) return s;
+            var (model, tok) = Checkpoint.Load(modelDir, _r.Device);
+            var lp = SequenceScorer.Score(model, tok, _test.Rows.Select(x => x.Text).ToArray());
+            double[]? gTilde = null;
+            if (_g != null)
+            {
+                var gen = TextGenerator.Generate(model, tok, new string?[_r.Samples], new SamplerSettings { Seed = 10_000 + _r.Trainer.Seed });
+                gTilde = _g.Predict(gen.Select(x => x.Text).ToArray());
+            }
+            s = new LoggedSample(lp, _logging, _test.Rows.Select(x => x.Outcome).ToArray(), _gOof, gTilde, _test.Rows.Select(x => x.Weight).ToArray());
+            _cache[modelDir] = s;
+            return s;
+        }
+
+        public ValueRow Value(string modelDir, string name)
+        {
+            var v = _e.Estimate(Sample(modelDir));
+            return new ValueRow(name, _e.Name, v.Estimate, v.StdError, v.CiLow, v.CiHigh, _e.Name == "DM" ? null : v.Diagnostics?.EssFraction, v.Clipped, v.Warnings.ToArray());
+        }
+
+        public LiftRow Difference(string modelA, string modelB, string nameA, string nameB = "ft")
+        {
+            var d = Estimators.Difference(_e, Sample(modelA), Sample(modelB));
+            return new LiftRow(nameA, nameB, _e.Name, d.Estimate, d.StdError, d.CiLow, d.CiHigh);
+        }
+    }
+}

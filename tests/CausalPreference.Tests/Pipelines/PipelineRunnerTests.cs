@@ -1,0 +1,66 @@
+using System.Text.Json;
+using CausalPreference.Cli;
+using CausalPreference.IO;
+using CausalPreference.Pipeline;
+
+namespace CausalPreference.Tests.Pipelines;
+
+public sealed class PipelineRunnerTests : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("causalpo-pipeline-").FullName;
+    public void Dispose() { try { Directory.Delete(_dir, true); } catch (IOException) { } }
+
+    const string SmallWorld = """
+    {
+      "name": "tiny-world", "seed": 3,
+      "data": { "source": "world", "world_rows": 60, "test_fraction": 0.25 },
+      "model": { "base": "micro" },
+      "ft": { "steps": 4, "batch_size": 16, "lr": 0.003 },
+      "objectives": ["cpo", "dr-cpo", "oo-rlhf"],
+      "trainer": { "epochs": 1, "batch_size": 16, "lr": 0.001 },
+      "outcome_model": { "folds": 2 },
+      "m": 12,
+      "eval": { "samples": 8, "max_new_tokens": 40, "estimators": ["SNIPW", "SNDR"] }
+    }
+    """;
+
+    [Fact]
+    public void A_small_world_pipeline_runs_end_to_end_and_a_second_run_skips_every_stage()
+    {
+        var cfg = Path.Combine(_dir, "world.json");
+        var outDir = Path.Combine(_dir, "out");
+        File.WriteAllText(cfg, SmallWorld);
+        Assert.Equal(0, CliApp.Run(["pipeline", "--config", cfg, "--out", outDir]));
+
+        foreach (var f in new[] { "results.md", "results.json", "values.png", "winrates.png", "true_values.png", "data/train.csv", "data/test.csv", StageManifest.FileName })
+            Assert.True(File.Exists(Path.Combine(outDir, f)), f);
+        using (var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "results.json"))))
+        {
+            var root = doc.RootElement;
+            var models = root.GetProperty("models").EnumerateArray().Select(m => m.GetProperty("name").GetString()).ToArray();
+            Assert.Equal(["ft", "cpo", "dr-cpo", "oo-rlhf"], models);
+            Assert.Equal(4 * 2, root.GetProperty("values").GetArrayLength()); // 4 models × 2 estimators
+            Assert.Equal(3 * 2, root.GetProperty("lifts").GetArrayLength());
+            Assert.Equal(4, root.GetProperty("true_values").GetArrayLength());
+            Assert.Equal(3 + 3, root.GetProperty("judgments").GetArrayLength()); // 3 vs FT, 3 method pairs
+            var prep = root.GetProperty("prepare");
+            Assert.Equal(60, prep.GetProperty("train_rows").GetInt32() + prep.GetProperty("test_rows").GetInt32());
+        }
+
+        var second = PipelineRunner.Run(PipelineConfig.Load(cfg), TextWriter.Null, outDir);
+        Assert.Empty(second.StagesRun);
+        Assert.Equal(["prepare", "ft", "outcome", "reference", "xtilde", "train:cpo", "train:dr-cpo", "train:oo-rlhf",
+            "generate:ft", "generate:cpo", "generate:dr-cpo", "generate:oo-rlhf", "evaluate", "judge", "report"], second.StagesSkipped);
+        Assert.Equal(4, second.Report.TrueValues!.Length);
+    }
+
+    [Fact]
+    public void A_config_with_an_unknown_property_or_no_direction_is_refused()
+    {
+        var e = Assert.Throws<InputException>(() => PipelineConfig.Parse("""{ "data": { "source": "world" }, "epochs": 3 }""", _dir));
+        Assert.Contains("epochs", e.Message);
+        var d = Assert.Throws<InputException>(() => PipelineConfig.Parse("""{ "data": { "path": "x.csv", "outcome": "y" } }""", _dir));
+        Assert.Contains("direction", d.Message);
+        Assert.Equal(2, CliApp.Run(["pipeline", "--config", Path.Combine(_dir, "missing.json")]));
+    }
+}
