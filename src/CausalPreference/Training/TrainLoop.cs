@@ -178,13 +178,25 @@ public static class TrainLoop
         return o.LearningRate * Math.Max(0.0, (double)(total - step) / decaySteps);
     }
 
-    /// <summary>The seeded order of items in one epoch (Fisher–Yates with a per-epoch seed).</summary>
+    /// <summary>The seeded order of items in one epoch (Fisher–Yates with a per-epoch seed). The per-epoch seed is a fixed
+    /// SplitMix64 mix of (seed, epoch), the same in every process (HashCode.Combine is randomized per process, which made
+    /// data orders, and so trained weights, differ between runs and between a run and its resumption).</summary>
     public static int[] Permutation(int n, long seed, int epoch)
     {
-        var rng = new Random(HashCode.Combine(seed, epoch, 0x5EED));
+        var rng = new Random(EpochSeed(seed, epoch));
         var p = Enumerable.Range(0, n).ToArray();
         for (int i = n - 1; i > 0; i--) { int j = rng.Next(i + 1); (p[i], p[j]) = (p[j], p[i]); }
         return p;
+    }
+
+    /// <summary>SplitMix64 finalizer of seed and epoch, folded to a non-negative int.</summary>
+    internal static int EpochSeed(long seed, int epoch)
+    {
+        ulong z = unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)(uint)epoch * 0xD1B54A32D192ED03UL + 0x5EEDUL);
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        z ^= z >> 31;
+        return (int)(z & 0x7FFFFFFF);
     }
 
     static void SaveWeights(CausalLM model, string path)
