@@ -13,7 +13,7 @@ public static class RefuteCommand
     {
         var cmd = new Command("refute", "Refutation checks of a causal run. Placebo: permute the outcomes (within groups), train, and require the estimated lift " +
             "over FT on held-out rows to have a 95% CI covering 0 (PASS/FAIL). Stability: train on two disjoint halves and compare their values on the same held-out rows. " +
-            "Use the trainer settings of the run being checked. Exit code 0 when every check passes, 1 when one fails.");
+            "Verdicts are INCONCLUSIVE when the importance weights leave fewer than 5 effective rows. Use the trainer settings of the run being checked, and --seed equal to the pipeline's seed to hold out the pipeline's held-out rows. Exit code 0 when every check passes (PASS / STABLE), 1 otherwise.");
         var data = new DataOptions(cmd, outcome: true);
         var model = Cli.Opt<string>("--model", "The FT model (start of training, baseline, and P̂^R unless --log-propensity-column gives design probabilities)", required: true);
         var objective = Cli.Opt<string>("--objective", "cpo or dr-cpo (oo-rlhf also accepted)", required: true);
@@ -45,7 +45,8 @@ public static class RefuteCommand
             if (r.Placebo is { } p)
             {
                 Console.WriteLine($"placebo ({r.Objective}, {r.Estimator}, outcomes permuted {p.ShuffledWithin}; {p.TrainRows} training / {p.TestRows} held-out rows): " +
-                    $"lift over FT {F(p.Lift.Difference)} [{F(p.Lift.CiLow)}, {F(p.Lift.CiHigh)}]  {(p.Passed ? "PASS" : "FAIL")}");
+                    $"lift over FT {F(p.Lift.Difference)} [{F(p.Lift.CiLow)}, {F(p.Lift.CiHigh)}], effective rows {(p.EffectiveRows is double pe ? F(pe) : "n/a")}  {p.Verdict}");
+                if (p.Verdict == "INCONCLUSIVE") Console.WriteLine($"  fewer than {Refutation.MinEffectiveRows} effective rows: the estimator cannot see a lift here, so covering 0 proves nothing (try --estimator DM, which uses no weights, or leave out --log-propensity-column so that P̂^R is the FT model)");
                 ok &= p.Passed;
             }
             if (r.Stability is { } s)
@@ -53,7 +54,7 @@ public static class RefuteCommand
                 Console.WriteLine($"stability ({r.Objective}, {r.Estimator}; halves of {s.RowsA} and {s.RowsB} rows, {s.TestRows} held-out rows):");
                 foreach (var v in new[] { s.Ft, s.HalfA, s.HalfB })
                     Console.WriteLine($"  V({v.Model}) = {F(v.Estimate)} [{F(v.CiLow)}, {F(v.CiHigh)}]{(v.EssFraction is double e ? $"  ESS {e:P0}" : "")}");
-                Console.WriteLine($"  V(half-a) − V(half-b) = {F(s.AMinusB.Difference)} [{F(s.AMinusB.CiLow)}, {F(s.AMinusB.CiHigh)}]  {(s.Stable ? "STABLE" : "UNSTABLE")}");
+                Console.WriteLine($"  V(half-a) − V(half-b) = {F(s.AMinusB.Difference)} [{F(s.AMinusB.CiLow)}, {F(s.AMinusB.CiHigh)}]  effective rows {(s.EffectiveRows is double se ? F(se) : "n/a")}  {s.Verdict}");
                 Console.WriteLine($"  lifts over FT: half-a {F(s.LiftA.Difference)} [{F(s.LiftA.CiLow)}, {F(s.LiftA.CiHigh)}], half-b {F(s.LiftB.Difference)} [{F(s.LiftB.CiLow)}, {F(s.LiftB.CiHigh)}]");
                 ok &= s.Stable;
             }

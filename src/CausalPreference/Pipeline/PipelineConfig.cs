@@ -133,7 +133,7 @@ public sealed record PipelineConfig
         if (Eval.MaxNewTokens < 1) Fail("eval.max_new_tokens must be at least 1", "eval.max_new_tokens");
         foreach (var e in Eval.Estimators)
             if (!Estimators.All.Any(x => x.Name.Equals(e, StringComparison.OrdinalIgnoreCase))) Fail($"unknown estimator '{e}' in eval.estimators; use IPW, SNIPW, DM, DR or SNDR", "eval.estimators");
-        if (Eval.Judge.Openai is { } oa && string.IsNullOrWhiteSpace(oa.Model)) Fail("eval.judge.openai.model is empty; name the judge model or remove the openai block", "eval.judge.openai.model");
+        if (Eval.Judge.Openai is { Model: { } jm } && string.IsNullOrWhiteSpace(jm)) Fail("eval.judge.openai.model is empty; name the judge model (or leave it out to use CAUSALPO_JUDGE_MODEL)", "eval.judge.openai.model");
     }
 }
 
@@ -264,7 +264,7 @@ public sealed record PipelineOpenAiJudgeConfig
 {
     /// <summary>Base URL (default https://api.openai.com/v1 or CAUSALPO_JUDGE_URL).</summary>
     public string? Url { get; init; }
-    /// <summary>Model id (the paper: gpt-4-1106-preview).</summary>
+    /// <summary>Model id (the paper: gpt-4-1106-preview); null takes CAUSALPO_JUDGE_MODEL.</summary>
     public string? Model { get; init; }
     /// <summary>Template name: hong-kong, hate-speech, or a template text with {A} and {B}.</summary>
     public string Template { get; init; } = "hong-kong";

@@ -218,7 +218,7 @@ public static partial class PipelineRunner
         DesignPropensity.WriteCsv(table, P(Prepared));
         var spec = SpecFor(c);
         var all = DirectOutcomeDataset.Load(spec with { Path = P(Prepared) });
-        var (train, test) = all.Split(d.TestFraction, TestSplitSeed + (int)(c.Seed % 1000));
+        var (train, test) = all.Split(d.TestFraction, TestSplitSeed + (int)(c.Seed % 1000)); // Refutation uses the same seed
         var t2 = TableReader.Read(P(Prepared));
         DesignPropensity.WriteCsv(new Table(P(TrainCsv), t2.Columns, train.Rows.Select(r => DesignPropensity.Row(t2, r.Index))), P(TrainCsv));
         DesignPropensity.WriteCsv(new Table(P(TestCsv), t2.Columns, test.Rows.Select(r => DesignPropensity.Row(t2, r.Index))), P(TestCsv));

@@ -31,10 +31,23 @@ public sealed record RefutationRequest(DatasetSpec Spec, string ModelPath, Objec
     int Samples = 100, double ValidationFraction = 0.2, torch.Device? Device = null);
 
 /// <summary>Placebo check: trained on shuffled outcomes, the estimated lift over FT on held-out (shuffled) rows must have a CI covering 0.</summary>
-public sealed record PlaceboResult(int TrainRows, int TestRows, string ShuffledWithin, LiftRow Lift, bool Passed);
+/// <param name="EffectiveRows">The smaller effective sample size of the two models' importance weights (null for DM).</param>
+/// <param name="Verdict">PASS (CI covers 0), FAIL (it does not) or INCONCLUSIVE (fewer than <see cref="Refutation.MinEffectiveRows"/>
+/// effective rows: the estimator cannot see a lift, so covering 0 proves nothing).</param>
+public sealed record PlaceboResult(int TrainRows, int TestRows, string ShuffledWithin, LiftRow Lift, double? EffectiveRows, string Verdict)
+{
+    /// <summary>True only for PASS.</summary>
+    public bool Passed => Verdict == "PASS";
+}
 
 /// <summary>Subset stability: the same objective trained on two disjoint halves; their values on the same held-out rows.</summary>
-public sealed record StabilityResult(int RowsA, int RowsB, int TestRows, ValueRow Ft, ValueRow HalfA, ValueRow HalfB, LiftRow AMinusB, LiftRow LiftA, LiftRow LiftB, bool Stable);
+/// <param name="Verdict">STABLE (the CI of V(A) − V(B) covers 0), UNSTABLE, or INCONCLUSIVE (degenerate weights, as for the placebo).</param>
+public sealed record StabilityResult(int RowsA, int RowsB, int TestRows, ValueRow Ft, ValueRow HalfA, ValueRow HalfB, LiftRow AMinusB, LiftRow LiftA, LiftRow LiftB,
+    double? EffectiveRows, string Verdict)
+{
+    /// <summary>True only for STABLE.</summary>
+    public bool Stable => Verdict == "STABLE";
+}
 
 /// <summary>Results of <see cref="Refutation.Run"/> (also OUT/refute.json).</summary>
 public sealed record RefutationResult(string Objective, string Estimator, string LoggingSource, PlaceboResult? Placebo, StabilityResult? Stability);
@@ -50,6 +63,9 @@ public sealed record RefutationResult(string Objective, string Estimator, string
 /// </summary>
 public static class Refutation
 {
+    /// <summary>Below this many effective rows (ESS of the importance weights) a check is INCONCLUSIVE, not passed.</summary>
+    public const double MinEffectiveRows = 5;
+
     /// <summary>Runs the requested checks and writes OUT/refute.json.</summary>
     public static RefutationResult Run(RefutationRequest r, TextWriter log)
     {
@@ -66,18 +82,19 @@ public static class Refutation
         {
             var (shuffledTable, within) = ShuffleOutcomes(table, r.Spec, 4242);
             var shuffled = DirectOutcomeDataset.FromTable(shuffledTable, r.Spec);
-            var (pool, test) = shuffled.Split(r.TestFraction, PipelineRunner.TestSplitSeed);
+            var (pool, test) = shuffled.Split(r.TestFraction, SplitSeed(r));
             var dir = Path.Combine(r.OutDir, "placebo");
             log.WriteLine($"placebo: outcomes permuted {within}; training {CausalRun.Name(r.Objective)} on {pool.Rows.Count} rows, estimating on {test.Rows.Count} held-out rows");
             Train(r, pool, dir, log);
             var ev = new HeldoutEvaluator(r, test, estimator, Path.Combine(r.OutDir, ".cache"));
             var d = ev.Difference(dir, r.ModelPath, "placebo");
-            placebo = new PlaceboResult(pool.Rows.Count, test.Rows.Count, within, d, d.CoversZero);
-            log.WriteLine($"placebo: lift {F(d.Difference)} [{F(d.CiLow)}, {F(d.CiHigh)}] -> {(d.CoversZero ? "PASS" : "FAIL")}");
+            var ess = ev.EffectiveRows(dir, r.ModelPath);
+            placebo = new PlaceboResult(pool.Rows.Count, test.Rows.Count, within, d, ess, Verdict(d, ess, "PASS", "FAIL"));
+            log.WriteLine($"placebo: lift {F(d.Difference)} [{F(d.CiLow)}, {F(d.CiHigh)}], effective rows {(ess is double e ? F(e) : "n/a")} -> {placebo.Verdict}");
         }
         if (r.Stability)
         {
-            var (pool, test) = data.Split(r.TestFraction, PipelineRunner.TestSplitSeed);
+            var (pool, test) = data.Split(r.TestFraction, SplitSeed(r));
             var (a, b) = pool.Split(0.5, 777);
             log.WriteLine($"stability: two disjoint halves of {a.Rows.Count} and {b.Rows.Count} rows{(r.Spec.GroupColumn is null ? "" : " (whole groups)")}; {test.Rows.Count} held-out rows");
             string dirA = Path.Combine(r.OutDir, "half-a"), dirB = Path.Combine(r.OutDir, "half-b");
@@ -85,9 +102,10 @@ public static class Refutation
             Train(r, b, dirB, log);
             var ev = new HeldoutEvaluator(r, test, estimator, Path.Combine(r.OutDir, ".cache"));
             var ab = ev.Difference(dirA, dirB, "half-a", "half-b");
+            var ess = ev.EffectiveRows(dirA, dirB);
             stability = new StabilityResult(a.Rows.Count, b.Rows.Count, test.Rows.Count, ev.Value(r.ModelPath, "ft"), ev.Value(dirA, "half-a"), ev.Value(dirB, "half-b"),
-                ab, ev.Difference(dirA, r.ModelPath, "half-a"), ev.Difference(dirB, r.ModelPath, "half-b"), ab.CoversZero);
-            log.WriteLine($"stability: V(A) {F(stability.HalfA.Estimate)}, V(B) {F(stability.HalfB.Estimate)}, V(FT) {F(stability.Ft.Estimate)}; A − B {F(ab.Difference)} [{F(ab.CiLow)}, {F(ab.CiHigh)}] -> {(ab.CoversZero ? "STABLE" : "UNSTABLE")}");
+                ab, ev.Difference(dirA, r.ModelPath, "half-a"), ev.Difference(dirB, r.ModelPath, "half-b"), ess, Verdict(ab, ess, "STABLE", "UNSTABLE"));
+            log.WriteLine($"stability: V(A) {F(stability.HalfA.Estimate)}, V(B) {F(stability.HalfB.Estimate)}, V(FT) {F(stability.Ft.Estimate)}; A − B {F(ab.Difference)} [{F(ab.CiLow)}, {F(ab.CiHigh)}], effective rows {(ess is double e2 ? F(e2) : "n/a")} -> {stability.Verdict}");
         }
         var result = new RefutationResult(CausalRun.Name(r.Objective), estimator.Name, logging, placebo, stability);
         AtomicFile.WriteAllText(Path.Combine(r.OutDir, "refute.json"), JsonSerializer.Serialize(result, PipelineRunner.ReportJson));
@@ -117,6 +135,13 @@ public static class Refutation
         }
         return (new Table(table.Path, table.Columns, rows), g < 0 ? "across all rows" : $"within each group of '{spec.GroupColumn}'");
     }
+
+    static string Verdict(LiftRow d, double? effectiveRows, string pass, string fail) =>
+        effectiveRows is double e && e < MinEffectiveRows ? "INCONCLUSIVE" : d.CoversZero ? pass : fail;
+
+    /// <summary>The held-out split's seed: the pipeline's for the same seed, so `--seed` equal to the pipeline's seed
+    /// (and the same rows, fraction and groups) holds out exactly the pipeline's held-out rows, which FT never saw.</summary>
+    static int SplitSeed(RefutationRequest r) => PipelineRunner.TestSplitSeed + (int)(r.Trainer.Seed % 1000);
 
     static void Train(RefutationRequest r, DirectOutcomeDataset pool, string dir, TextWriter log) =>
         CausalRun.Execute(new CausalRunRequest(pool, r.ModelPath, r.Objective, null, r.Folds, null, null, r.M, new ObjectiveOptions(), r.Trainer,
@@ -172,6 +197,13 @@ public static class Refutation
         {
             var v = _e.Estimate(Sample(modelDir));
             return new ValueRow(name, _e.Name, v.Estimate, v.StdError, v.CiLow, v.CiHigh, _e.Name == "DM" ? null : v.Diagnostics?.EssFraction, v.Clipped, v.Warnings.ToArray());
+        }
+
+        /// <summary>The smaller ESS (in rows) of two models' importance weights; null for DM, which uses none.</summary>
+        public double? EffectiveRows(string modelA, string modelB)
+        {
+            if (_e.Name == "DM") return null;
+            return Math.Min(_e.Estimate(Sample(modelA)).Diagnostics?.Ess ?? double.NaN, _e.Estimate(Sample(modelB)).Diagnostics?.Ess ?? double.NaN);
         }
 
         public LiftRow Difference(string modelA, string modelB, string nameA, string nameB = "ft")

@@ -12,26 +12,38 @@ public sealed class RefutationTests : IDisposable
     readonly string _dir = Directory.CreateTempSubdirectory("causalpo-refute-").FullName;
     public void Dispose() { try { Directory.Delete(_dir, true); } catch (IOException) { } }
 
+    // 100 held-out rows: with only 20 the influence-function interval of SNIPW is too narrow often enough to make a
+    // placebo flaky (a real property of the estimator at small ESS, documented in docs/results.md).
     [Fact]
     public void Placebo_on_simulated_data_reports_a_lift_whose_CI_covers_zero()
     {
         var data = Path.Combine(_dir, "world.csv");
-        SimulatedDataCsv.Write(data, new World(WorldConfig.Default() with { Seed = 5 }).Generate(80, 11));
+        SimulatedDataCsv.Write(data, new World(WorldConfig.Default() with { Seed = 5 }).Generate(200, 11));
         var ft = Path.Combine(_dir, "ft");
         var (model, tok) = Checkpoint.LoadOrCreate("micro", null, 5);
         Checkpoint.Save(model, tok, ft);
         var outDir = Path.Combine(_dir, "refute");
-        int rc = CliApp.Run(["refute", "--data", data, "--outcome-column", "outcome", "--higher-is-better", "--model", ft, "--objective", "cpo",
-            "--check", "placebo", "--out", outDir, "--epochs", "1", "--batch-size", "8", "--lr", "0.001", "--test-fraction", "0.25"]);
-        Assert.Equal(0, rc);
+        var err = new StringWriter();
+        var saved = Console.Error;
+        Console.SetError(err);
+        int rc;
+        try
+        {
+            rc = CliApp.Run(["refute", "--data", data, "--outcome-column", "outcome", "--higher-is-better", "--model", ft, "--objective", "cpo",
+            "--check", "placebo", "--out", outDir, "--epochs", "1", "--batch-size", "8", "--lr", "0.0001", "--test-fraction", "0.5", "--seed", "1"]);
+        }
+        finally { Console.SetError(saved); }
+        Assert.True(rc == 0, err.ToString());
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "refute.json")));
         var p = doc.RootElement.GetProperty("placebo");
         Assert.True(p.GetProperty("passed").GetBoolean());
+        Assert.Equal("PASS", p.GetProperty("verdict").GetString());
         var lift = p.GetProperty("lift");
         double lo = lift.GetProperty("ci_low").GetDouble(), hi = lift.GetProperty("ci_high").GetDouble();
         Assert.True(lo <= 0 && hi >= 0, $"[{lo}, {hi}]");
         Assert.True(hi > lo); // a real interval, not a degenerate point
-        Assert.Equal(20, p.GetProperty("test_rows").GetInt32());
+        Assert.Equal(100, p.GetProperty("test_rows").GetInt32());
+        Assert.True(p.GetProperty("effective_rows").GetDouble() >= Refutation.MinEffectiveRows);
     }
 
     [Fact]
