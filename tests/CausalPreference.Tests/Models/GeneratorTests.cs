@@ -6,24 +6,7 @@ namespace CausalPreference.Tests.Models;
 
 public class GeneratorTests
 {
-    static readonly Lazy<CausalLM> Trained = new(() =>
-    {
-        // a micro model briefly trained on ASCII text, so that its samples are mostly valid UTF-8
-        manual_seed(0);
-        var m = ModelFactory.Create(ModelConfig.Micro with { ContextLength = 24 });
-        var texts = Enumerable.Range(0, 64).Select(i => new[] { "abc", "hello", "xyz q", "ab ab" }[i % 4]).ToArray();
-        var opt = optim.Adam(m.parameters(), 1e-2);
-        var tok = new ByteTokenizer();
-        for (int s = 0; s < 30; s++)
-        {
-            using var scope = NewDisposeScope();
-            using var b = TokenBatch.Create(tok, texts.Skip(s % 4 * 16).Take(16).ToArray(), 24);
-            opt.zero_grad();
-            (-SequenceScorer.LogProb(m, b).mean()).backward();
-            opt.step();
-        }
-        return m;
-    });
+    static readonly Lazy<CausalLM> Trained = new(() => AsciiTraining.Train(ModelConfig.Micro with { ContextLength = 24 }, 30));
 
     static CausalLM Model(int seed)
     {
