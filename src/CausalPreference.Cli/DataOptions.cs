@@ -67,6 +67,7 @@ public sealed class TrainOptions
     public readonly Option<double> ValFraction = Cli.Opt("--validation-fraction", "Share of rows (or groups) held out for validation", 0.2);
     public readonly Option<bool> Force = Cli.Opt<bool>("--force", "Discard a previous run in --out instead of resuming it");
     public readonly Option<string> Device = Cli.Opt("--device", "cpu or cuda", "cpu");
+    public readonly Option<double?> StopAtLoss = Cli.Opt<double?>("--stop-at-loss", "Stop after the first epoch whose validation loss is at or below this (FT: nats per token); --epochs is then a budget");
     public readonly Option<bool> Lora = Cli.Opt<bool>("--lora", "Train LoRA adapters (base weights frozen) instead of all weights; the saved model has the adapters merged, and adapter_model.safetensors + adapter_config.json (PEFT names) beside it");
     public readonly Option<int> LoraRank = Cli.Opt("--lora-rank", "LoRA rank r", 8);
     public readonly Option<double> LoraAlpha = Cli.Opt("--lora-alpha", "LoRA alpha (scale alpha/r); the paper used 8, the authors' code 32", 8.0);
@@ -78,13 +79,13 @@ public sealed class TrainOptions
         Lr = Cli.Opt("--lr", "Peak learning rate (AdamW, linear decay to 0, no warmup)", lr);
         Epochs = Cli.Opt("--epochs", "Training epochs", epochs);
         BatchSize = Cli.Opt("--batch-size", "Rows per optimizer step (and the self-normalization scope of the causal objectives)", batch);
-        foreach (var o in new Option[] { Epochs, BatchSize, Lr, MaxGradNorm, Seed, ValFraction, Force, Device, Lora, LoraRank, LoraAlpha, LoraDropout, LoraTargets }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { Epochs, BatchSize, Lr, MaxGradNorm, Seed, ValFraction, Force, Device, StopAtLoss, Lora, LoraRank, LoraAlpha, LoraDropout, LoraTargets }) cmd.Options.Add(o);
     }
 
     public Training.TrainerOptions Build(ParseResult pr) => new()
     {
         Epochs = pr.GetValue(Epochs), BatchSize = pr.GetValue(BatchSize), LearningRate = pr.GetValue(Lr),
-        MaxGradNorm = pr.GetValue(MaxGradNorm), Seed = pr.GetValue(Seed),
+        MaxGradNorm = pr.GetValue(MaxGradNorm), Seed = pr.GetValue(Seed), StopAtValidationLoss = pr.GetValue(StopAtLoss),
     };
 
     /// <summary>The LoRA settings, or null for full fine-tuning.</summary>

@@ -19,7 +19,8 @@ public sealed record StepOutput(Tensor Loss, long Tokens, IReadOnlyDictionary<st
 public sealed record EvalOutput(double Loss, IReadOnlyDictionary<string, double>? Metrics = null);
 
 /// <summary>Summary of a finished run (also written to training.json).</summary>
-public sealed record TrainResult(int BestEpoch, double BestValidationLoss, long Steps, bool Resumed, IReadOnlyList<Dictionary<string, double>> Epochs);
+public sealed record TrainResult(int BestEpoch, double BestValidationLoss, long Steps, bool Resumed, IReadOnlyList<Dictionary<string, double>> Epochs,
+    bool StoppedEarly = false);
 
 /// <summary>
 /// The optimization loop shared by FT and the causal objectives (the HF Trainer equivalent of SPEC §10.11):
@@ -34,7 +35,7 @@ public static class TrainLoop
     static readonly JsonSerializerOptions StateJson = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     sealed record State(long Step, int Epoch, int BatchInEpoch, double BestLoss, int BestEpoch, string Settings,
-                        List<Dictionary<string, double>> Epochs, bool Finished);
+                        List<Dictionary<string, double>> Epochs, bool Finished, bool StoppedEarly = false);
 
     public static TrainResult Run(CausalLM model, ITokenizer tok, int itemCount, Func<StepContext, StepOutput> step,
         Func<EvalOutput>? evaluate, TrainerOptions opts, string outDir, string settingsFingerprint,
@@ -71,7 +72,7 @@ public static class TrainLoop
         {
             var saved = JsonSerializer.Deserialize<State>(File.ReadAllText(stateFile), StateJson)!;
             if (saved.Finished && Checkpoint.IsCheckpoint(outDir))
-                return new TrainResult(saved.BestEpoch, saved.BestLoss, saved.Step, true, saved.Epochs);
+                return new TrainResult(saved.BestEpoch, saved.BestLoss, saved.Step, true, saved.Epochs, saved.StoppedEarly);
             var snapshot = SnapshotDir(stateDir, saved.Step);
             if (!Directory.Exists(snapshot)) snapshot = stateDir; // a state saved before snapshots had their own folder
             model.load_safetensors(Path.Combine(snapshot, "model.safetensors"), strict: false);
@@ -88,7 +89,7 @@ public static class TrainLoop
         long tokensSinceStart = 0;
         long stepsThisRun = 0;
         model.train();
-        for (int epoch = state.Epoch; epoch < opts.Epochs; epoch++)
+        for (int epoch = state.Epoch; epoch < opts.Epochs && !state.StoppedEarly; epoch++)
         {
             var order = Permutation(itemCount, opts.Seed, epoch);
             int firstBatch = epoch == state.Epoch ? state.BatchInEpoch : 0;
@@ -157,7 +158,10 @@ public static class TrainLoop
                         state = state with { BestLoss = score, BestEpoch = epoch + 1 };
                         SaveWeights(model, Path.Combine(stateDir, "best.safetensors"));
                     }
+                    if (ev != null && opts.StopAtValidationLoss is double target && ev.Loss <= target && epoch + 1 < opts.Epochs)
+                        state = state with { StoppedEarly = true };
                     SaveState(model, optimizer, stateDir, state);
+                    if (state.StoppedEarly) break;
                 }
                 else if (state.Step % opts.CheckpointEvery == 0)
                     SaveState(model, optimizer, stateDir, state);
@@ -173,11 +177,11 @@ public static class TrainLoop
         if (opts.KeepBest && File.Exists(best)) model.load_safetensors(best, strict: false);
         model.eval();
         Checkpoint.Save(model, tok, outDir, saveExtra, saveAdapters: true);
-        var result = new TrainResult(state.BestEpoch, state.BestLoss, state.Step, resumed, state.Epochs);
+        var result = new TrainResult(state.BestEpoch, state.BestLoss, state.Step, resumed, state.Epochs, state.StoppedEarly);
         AtomicFile.WriteAllText(Path.Combine(outDir, "training.json"), JsonSerializer.Serialize(new
         {
             best_epoch = result.BestEpoch, best_validation_loss = double.IsFinite(result.BestValidationLoss) ? result.BestValidationLoss : (double?)null,
-            steps = result.Steps, resumed = result.Resumed, epochs = result.Epochs, options = opts,
+            steps = result.Steps, resumed = result.Resumed, stopped_early = result.StoppedEarly, epochs = result.Epochs, options = opts,
         }, new JsonSerializerOptions { WriteIndented = true }));
         state = state with { Finished = true };
         AtomicFile.WriteAllText(stateFile, JsonSerializer.Serialize(state, StateJson));

@@ -21,11 +21,15 @@ public sealed record TrainerOptions
     public int CheckpointEvery { get; init; } = 200;
     /// <summary>Evaluate on the validation split at each epoch end and keep the best model (lowest validation loss).</summary>
     public bool KeepBest { get; init; } = true;
+    /// <summary>Stop after the first epoch whose validation loss is at or below this (null: run every epoch). The learning
+    /// rate still follows the schedule of the full run, so a run that needs every epoch is the same as without a target.</summary>
+    public double? StopAtValidationLoss { get; init; }
 
     public void Validate()
     {
         if (Epochs < 1) throw new IO.InputException($"--epochs must be at least 1 (got {Epochs})");
         if (BatchSize < 1) throw new IO.InputException($"--batch-size must be at least 1 (got {BatchSize})");
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new IO.InputException($"--lr must be a positive number (got {LearningRate})");
+        if (StopAtValidationLoss is double t && !double.IsFinite(t)) throw new IO.InputException($"--stop-at-loss must be a finite number (got {t})");
     }
 }

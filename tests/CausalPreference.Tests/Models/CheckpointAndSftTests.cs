@@ -78,4 +78,31 @@ public class CheckpointAndSftTests
         var lb = SequenceScorer.Score(Checkpoint.Load(dirB).model, tok, new[] { "the cat" })[0];
         Assert.Equal(la, lb, 6);
     }
+
+    [Fact]
+    public void StopsAtTheFirstEpochThatReachesTheTargetLoss()
+    {
+        var tok = new ByteTokenizer();
+        manual_seed(2);
+        var full = SftTrainer.Train(ModelFactory.Create(ModelConfig.Micro), tok, Texts, Texts.Take(6).ToArray(),
+            new TrainerOptions { Epochs = 6, BatchSize = 8, LearningRate = 3e-3 }, TempDir(), "t");
+        Assert.False(full.StoppedEarly);
+        // a target that the full run's second epoch reaches (its losses fall epoch by epoch)
+        var losses = full.Epochs.Select(e => e["validation_loss"]).ToArray();
+        int firstBelow = Array.FindIndex(losses, l => l <= losses[1]);
+        manual_seed(2);
+        var dir = TempDir();
+        var r = SftTrainer.Train(ModelFactory.Create(ModelConfig.Micro), tok, Texts, Texts.Take(6).ToArray(),
+            new TrainerOptions { Epochs = 6, BatchSize = 8, LearningRate = 3e-3, StopAtValidationLoss = losses[1] }, dir, "t");
+        Assert.True(r.StoppedEarly);
+        Assert.Equal(firstBelow + 1, r.Epochs.Count);
+        Assert.Equal(5L * (firstBelow + 1), r.Steps);
+        Assert.Contains("\"stopped_early\": true", File.ReadAllText(Path.Combine(dir, "training.json")));
+        // finished: running it again resumes nothing and says the same
+        manual_seed(2);
+        var again = SftTrainer.Train(ModelFactory.Create(ModelConfig.Micro), tok, Texts, Texts.Take(6).ToArray(),
+            new TrainerOptions { Epochs = 6, BatchSize = 8, LearningRate = 3e-3, StopAtValidationLoss = losses[1] }, dir, "t");
+        Assert.True(again.StoppedEarly);
+        Assert.Equal(r.Steps, again.Steps);
+    }
 }
