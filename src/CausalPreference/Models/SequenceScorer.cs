@@ -49,6 +49,7 @@ public static class SequenceScorer
             using var _ = no_grad();
             for (int start = 0; start < order.Length; start += batchSize)
             {
+                using var pause = GcPause.Enter(); // see GcPause: no collection may free TorchSharp's temporary Scalars mid-call
                 using var scope = NewDisposeScope();
                 var idx = order.Skip(start).Take(batchSize).ToArray();
                 using var batch = TokenBatch.Create(tok, idx.Select(i => texts[i]).ToArray(), model.Config.ContextLength,

@@ -53,7 +53,8 @@ public static class TextGenerator
                 foreach (var chunk in group.Chunk(settings.BatchSize))
                 {
                     ct.ThrowIfCancellationRequested();
-                    var rows = SampleBatch(model, tok, chunk.Select(i => encoded[i]).ToArray(), settings, gen);
+                    (List<int> ids, double logprob, bool complete)[] rows;
+                    using (GcPause.Enter()) rows = SampleBatch(model, tok, chunk.Select(i => encoded[i]).ToArray(), settings, gen);
                     for (int j = 0; j < chunk.Length; j++)
                     {
                         var (ids, lp, complete) = rows[j];

@@ -104,6 +104,7 @@ public static class TrainLoop
                 double lossValue, gradNorm = double.NaN;
                 IReadOnlyDictionary<string, double>? metrics;
                 long tokens;
+                using (GcPause.Enter()) // see GcPause: no collection may free TorchSharp's temporary Scalars mid-call
                 using (var scope = NewDisposeScope())
                 {
                     optimizer.zero_grad();
