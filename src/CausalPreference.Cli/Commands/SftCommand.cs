@@ -11,12 +11,12 @@ public static class SftCommand
     public static Command Build()
     {
         var cmd = new Command("sft", "FT: fine-tune a causal LM on the dataset's texts (the FT baseline, the start of every causal objective, and P̂^R). " +
-                                     "Paper defaults (3 epochs, batch 4, lr 5e-5); the built-in 'tiny' model trains from scratch and defaults to batch 32, lr 2e-3.");
+                                     "Paper defaults (3 epochs, batch 4, lr 5e-5); the built-in 'tiny' model trains from scratch and defaults to batch 32, lr 3e-3 and as many epochs as make about 800 steps (it needs 300–600 to learn a small grammar).");
         var data = new DataOptions(cmd, outcome: false);
         var baseModel = Cli.Opt("--base", "Starting model: 'tiny' (built in, trained from scratch), a causalpo checkpoint folder, or a Hugging Face folder", "tiny");
         var outDir = Cli.Opt<string>("--out", "Output folder: the best checkpoint, training.json and train_log.jsonl", required: true);
         cmd.Options.Add(baseModel); cmd.Options.Add(outDir);
-        var train = new TrainOptions(cmd, epochs: 3, batch: -1, lr: -1);
+        var train = new TrainOptions(cmd, epochs: -1, batch: -1, lr: -1);
         Cli.SetAction(cmd, pr =>
         {
             var ds = data.Load(pr);
@@ -29,10 +29,14 @@ public static class SftCommand
                 throw new InputException($"--batch-size must be at least 1 (got {opts.BatchSize}); leave it out for the default");
             if (pr.GetResult(train.Lr) is { Implicit: false } && !(opts.LearningRate > 0))
                 throw new InputException($"--lr must be a positive number (got {opts.LearningRate}); leave it out for the default");
+            if (pr.GetResult(train.Epochs) is { Implicit: false } && opts.Epochs < 1)
+                throw new InputException($"--epochs must be at least 1 (got {opts.Epochs}); leave it out for the default");
+            int batch = opts.BatchSize > 0 ? opts.BatchSize : scratch ? 32 : 4;
             opts = opts with
             {
-                BatchSize = opts.BatchSize > 0 ? opts.BatchSize : scratch ? 32 : 4,
-                LearningRate = opts.LearningRate > 0 ? opts.LearningRate : scratch ? 2e-3 : 5e-5,
+                BatchSize = batch,
+                LearningRate = opts.LearningRate > 0 ? opts.LearningRate : scratch ? 3e-3 : 5e-5,
+                Epochs = opts.Epochs > 0 ? opts.Epochs : scratch ? ScratchEpochs(tr.Rows.Count, batch) : 3,
             };
             var dir = pr.GetValue(outDir)!;
             if (pr.GetValue(train.Force)) TrainLoop.Reset(dir);
@@ -58,4 +62,12 @@ public static class SftCommand
         });
         return cmd;
     }
+
+    /// <summary>Steps a model trained from scratch gets by default: the tiny model needs 300–600 at batch 32 to learn the
+    /// built-in world's grammar, and the best epoch on validation is kept, so a generous budget costs only time.</summary>
+    public const int ScratchSteps = 800;
+
+    /// <summary>Epochs that make about <see cref="ScratchSteps"/> optimizer steps (at least 3).</summary>
+    public static int ScratchEpochs(int trainRows, int batch) =>
+        Math.Max(3, (int)Math.Ceiling(ScratchSteps / Math.Ceiling(Math.Max(1, trainRows) / (double)batch)));
 }
