@@ -40,7 +40,10 @@ public static class TextGenerator
         if (settings.TopP <= 0 || settings.TopP > 1) throw new ArgumentException("top-p must be in (0, 1]");
         var results = new GeneratedText?[prompts.Count];
         var encoded = prompts.Select(p => p is { Length: > 0 } ? tok.Encode(p) : Array.Empty<int>()).ToArray();
-        var gen = new torch.Generator((ulong)settings.Seed, model.Device);
+        // TorchSharp 0.107 creates every Generator on the CPU whatever device it is given (its native THSGenerator_new
+        // ignores the device), and libtorch's CUDA sampler refuses a CPU generator; so sampling draws on the CPU (Pick),
+        // which also makes a seed give the same draws on every device.
+        var gen = new torch.Generator((ulong)settings.Seed, CPU);
         bool wasTraining = model.training;
         model.eval();
         int done = 0;
@@ -138,7 +141,8 @@ public static class TextGenerator
             z = z.masked_fill(removeOrig, double.NegativeInfinity);
         }
         var logProbs = nn.functional.log_softmax(z, -1);
-        var next = multinomial(logProbs.exp(), 1, generator: gen);
+        // the generator lives on the CPU (see Generate): draw there, then bring the choice back to the logits' device
+        var next = multinomial(logProbs.exp().cpu(), 1, generator: gen).to(logits.device);
         return (next.squeeze(-1), logProbs.gather(-1, next).squeeze(-1));
     }
 }
