@@ -1,12 +1,17 @@
 #!/usr/bin/python3
 """PyTorch side of bench/perf: an independent GPT-2 (pre-LayerNorm, tanh GELU, tied LM head, KV cache) and the
 same workloads as CausalPreference.Perf, read from bench/perf/plan.json, timed on the same machine with the same
-thread count. Written for Debian's python3-torch (1.13), which has no scaled_dot_product_attention, so attention is
-the explicit softmax(QK^T/sqrt(d))V that PyTorch users wrote before 2.0.
+thread count. Written for Debian's python3-torch (1.13), which has no scaled_dot_product_attention, so on the CPU
+attention is the explicit softmax(QK^T/sqrt(d))V that PyTorch users wrote before 2.0. On a GPU (--device cuda) it
+uses F.scaled_dot_product_attention, as a PyTorch 2 user (nanoGPT) would and as CausalPreference does.
 
 Usage: /usr/bin/python3 bench/perf/pytorch_reference.py --threads N [--quick] --out FILE --export DIR
+       python3 bench/perf/pytorch_reference.py --threads N --device cuda [--dtype bfloat16] --out FILE --export DIR
   --export DIR writes the tiny model's weights, a padded check batch and its log-likelihoods, so that the .NET side
-  can load the same weights and confirm both implementations compute the same function.
+  can load the same weights and confirm both implementations compute the same function (always float32, on the CPU).
+  --device cuda runs the plan's "gpu" section (--section overrides), synchronizing the device around each timed
+  iteration, and reports torch.cuda.max_memory_allocated and nvidia-smi's memory use per workload.
+  --dtype bfloat16 casts the whole model to bfloat16 (model.to(torch.bfloat16)): pure bf16, no autocast.
 """
 import argparse
 import json
@@ -14,13 +19,18 @@ import math
 import os
 import platform
 import resource
+import gc
 import statistics
 import struct
+import subprocess
 import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+
+SDPA = False  # set by main() for GPU runs: F.scaled_dot_product_attention instead of the explicit softmax
 
 
 class Attention(nn.Module):
@@ -41,10 +51,13 @@ class Attention(nn.Module):
                 past = pk.shape[2]
                 k, v = torch.cat([pk, k], 2), torch.cat([pv, v], 2)
             cache[layer] = (k, v)
+        if SDPA and (t == 1 or past == 0):  # a single new query sees every key; a fresh prompt is plainly causal
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=t > 1)
+            return self.c_proj(y.transpose(1, 2).contiguous().view(b, t, d))
         att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(q.shape[-1]))
         if t > 1:  # a single new query may see every cached key
             total = k.shape[2]
-            allowed = torch.arange(total).unsqueeze(0) <= (torch.arange(t).unsqueeze(1) + past)
+            allowed = torch.arange(total, device=x.device).unsqueeze(0) <= (torch.arange(t, device=x.device).unsqueeze(1) + past)
             att = att.masked_fill(~allowed, float("-inf"))
         y = F.softmax(att, dim=-1) @ v
         return self.c_proj(y.transpose(1, 2).contiguous().view(b, t, d))
@@ -105,7 +118,7 @@ class Gpt2(nn.Module):
             past = cache[0][0].shape[2]
         t = ids.shape[1]
         tr = self.transformer
-        x = tr.wte(ids) + tr.wpe(torch.arange(past, past + t))
+        x = tr.wte(ids) + tr.wpe(torch.arange(past, past + t, device=ids.device))
         for i, block in enumerate(tr.h):
             x = block(x, cache, i)
         return F.linear(tr.ln_f(x), tr.wte.weight)  # tied head
@@ -118,7 +131,7 @@ def seq_logp(logits, ids, mask):
     return (tok * mask[:, 1:].double()).sum(1)
 
 
-def padded_batch(lengths, vocab, gen):
+def padded_batch(lengths, vocab, gen, device="cpu"):
     t = max(lengths)
     ids = torch.zeros(len(lengths), t, dtype=torch.long)
     mask = torch.zeros(len(lengths), t)
@@ -126,7 +139,7 @@ def padded_batch(lengths, vocab, gen):
         ids[i, :n] = torch.randint(0, vocab - 1, (n,), generator=gen)
         ids[i, 0] = vocab - 1  # BOS
         mask[i, 1:n] = 1.0
-    return ids, mask
+    return ids.to(device), mask.to(device)
 
 
 def optimizer(model):
@@ -142,13 +155,13 @@ def step(model, opt, loss_fn):
     opt.step()
 
 
-def workload(w, c, gen):
+def workload(w, c, gen, device="cpu", dtype=torch.float32):
     """Returns (shape description, tokens per iteration, a function running one iteration)."""
     torch.manual_seed(1)
-    model = Gpt2(c)
+    model = Gpt2(c).to(device=device, dtype=dtype)
     kind = w["kind"]
     if kind == "train_ft":
-        ids, mask = padded_batch([w["seq"]] * w["batch"], c["vocab"], gen)
+        ids, mask = padded_batch([w["seq"]] * w["batch"], c["vocab"], gen, device)
         opt = optimizer(model)
         model.train()
 
@@ -156,14 +169,14 @@ def workload(w, c, gen):
             return -seq_logp(model(ids), ids, mask).sum() / mask.sum()
         return f"B={w['batch']} T={w['seq']}", w["batch"] * w["seq"], lambda: step(model, opt, loss)
     if kind == "dr_cpo":
-        ids, mask = padded_batch(w["lengths"], c["vocab"], gen)
-        tids, tmask = padded_batch(w["tilde_lengths"], c["vocab"], gen)
+        ids, mask = padded_batch(w["lengths"], c["vocab"], gen, device)
+        tids, tmask = padded_batch(w["tilde_lengths"], c["vocab"], gen, device)
         n, m = len(w["lengths"]), len(w["tilde_lengths"])
-        ref = torch.randn(n, dtype=torch.float64, generator=gen) - 300.0
-        y = torch.rand(n, dtype=torch.float64, generator=gen)
-        g = torch.rand(n, dtype=torch.float64, generator=gen)
-        f0 = torch.randn(m, dtype=torch.float64, generator=gen) - 300.0
-        gt = torch.rand(m, dtype=torch.float64, generator=gen)
+        ref = (torch.randn(n, dtype=torch.float64, generator=gen) - 300.0).to(device)
+        y = torch.rand(n, dtype=torch.float64, generator=gen).to(device)
+        g = torch.rand(n, dtype=torch.float64, generator=gen).to(device)
+        f0 = (torch.randn(m, dtype=torch.float64, generator=gen) - 300.0).to(device)
+        gt = torch.rand(m, dtype=torch.float64, generator=gen).to(device)
         opt = optimizer(model)
         model.train()
 
@@ -175,7 +188,7 @@ def workload(w, c, gen):
         tokens = sum(w["lengths"]) + sum(w["tilde_lengths"])
         return f"n={n} m={m} padded", tokens, lambda: step(model, opt, loss)
     if kind == "score":
-        ids, mask = padded_batch([w["seq"]] * w["batch"], c["vocab"], gen)
+        ids, mask = padded_batch([w["seq"]] * w["batch"], c["vocab"], gen, device)
         model.eval()
 
         def run():
@@ -183,23 +196,26 @@ def workload(w, c, gen):
                 seq_logp(model(ids), ids, mask).tolist()
         return f"B={w['batch']} T={w['seq']}", w["batch"] * w["seq"], run
     if kind == "generate":
-        b, steps = w["batch"], w["new_tokens"]
+        b, steps, greedy = w["batch"], w["new_tokens"], w.get("greedy", False)
         model.eval()
-        sampler = torch.Generator().manual_seed(1)
+        sampler = torch.Generator(device=device).manual_seed(1)
 
         def run():
             with torch.no_grad():
                 cache = [None] * c["layers"]
-                x = torch.full((b, 1), c["vocab"] - 1, dtype=torch.long)
+                x = torch.full((b, 1), c["vocab"] - 1, dtype=torch.long, device=device)
                 total = [0.0] * b
                 for _ in range(steps):
-                    logp = F.log_softmax(model(x, cache)[:, -1], dim=-1)
-                    nxt = torch.multinomial(logp.exp(), 1, generator=sampler)
+                    logp = F.log_softmax(model(x, cache)[:, -1].float(), dim=-1)
+                    if greedy:
+                        nxt = logp.argmax(-1, keepdim=True)
+                    else:
+                        nxt = torch.multinomial(logp.exp(), 1, generator=sampler)
                     chosen = logp.gather(-1, nxt).squeeze(-1).double().tolist()
                     nxt.view(-1).tolist()
                     total = [a + z for a, z in zip(total, chosen)]
                     x = nxt
-        return f"batch {b}, {steps} new tokens", b * steps, run
+        return f"batch {b}, {steps} new tokens" + (", greedy" if greedy else ""), b * steps, run
     raise ValueError(f"unknown workload kind {kind}")
 
 
@@ -222,6 +238,23 @@ def export(c, directory, gen):
         json.dump({"tensors": manifest, "ids": ids.tolist(), "mask": mask.tolist(), "logp": lp.tolist()}, f)
 
 
+def gpu_used_mb():
+    """nvidia-smi's memory used by this process (MiB), or None."""
+    try:
+        out = subprocess.run(["nvidia-smi", "--query-compute-apps=pid,used_memory", "--format=csv,noheader,nounits"],
+                             capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    for line in out.splitlines():
+        parts = [p.strip() for p in line.split(",")]
+        if len(parts) == 2 and parts[0] == str(os.getpid()):
+            try:
+                return float(parts[1])
+            except ValueError:
+                return None
+    return None
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, required=True)
@@ -229,34 +262,70 @@ def main():
     ap.add_argument("--plan", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "plan.json"))
     ap.add_argument("--out", required=True)
     ap.add_argument("--export", default=None)
+    ap.add_argument("--device", default="cpu", help="cpu or cuda")
+    ap.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
+    ap.add_argument("--section", default=None, help="full, quick or gpu (default: quick with --quick, gpu on cuda, else full)")
     a = ap.parse_args()
+    global SDPA
+    gpu = a.device != "cpu"
+    if gpu and not torch.cuda.is_available():
+        raise SystemExit(f"pytorch_reference: --device {a.device} but torch {torch.__version__} sees no CUDA device")
+    SDPA = gpu and hasattr(F, "scaled_dot_product_attention")
+    dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16}[a.dtype]
     torch.set_num_threads(a.threads)
     plan = json.load(open(a.plan))
-    section = plan["quick" if a.quick else "full"]
+    section = plan[a.section or ("quick" if a.quick else "gpu" if gpu else "full")]
     gen = torch.Generator().manual_seed(0)
     if a.export:
         export(plan["configs"]["tiny"], a.export, gen)
-    results = []
+    sync = torch.cuda.synchronize if gpu else (lambda: None)
+    results, failures = [], []
     for w in section["workloads"]:
         c = plan["configs"][w["config"]]
-        shape, tokens, run = workload(w, c, gen)
-        for _ in range(section["warmup"]):
-            run()
-        secs, cpu = [], []
-        for _ in range(w["iters"]):
-            t0, c0 = time.perf_counter(), time.process_time()
-            run()
-            secs.append(time.perf_counter() - t0)
-            cpu.append(time.process_time() - c0)
+        try:
+            if gpu:
+                torch.cuda.reset_peak_memory_stats()
+            shape, tokens, run = workload(w, c, gen, a.device, dtype)
+            for _ in range(section["warmup"]):
+                run()
+            secs, cpu = [], []
+            for _ in range(w["iters"]):
+                sync()
+                t0, c0 = time.perf_counter(), time.process_time()
+                run()
+                sync()  # CUDA kernels run asynchronously: stop the clock only when the device is done
+                secs.append(time.perf_counter() - t0)
+                cpu.append(time.process_time() - c0)
+        except Exception as e:  # noqa: BLE001 - one failing workload must not hide the others on a GPU
+            if not gpu:
+                raise
+            print(f"  pytorch {w['kind']:9} {w['config']:6} FAILED: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}", flush=True)
+            failures.append({"kind": w["kind"], "config": w["config"], "error": f"{type(e).__name__}: {e}"})
+            run = None
+            gc.collect()
+            continue
         med, med_cpu = statistics.median(secs), statistics.median(cpu)
-        results.append({"kind": w["kind"], "config": w["config"], "shape": shape, "tokens_per_iter": tokens,
-                        "iters": w["iters"], "seconds": secs, "cpu_seconds": cpu, "median_s": med,
-                        "tokens_per_s": tokens / med, "tokens_per_cpu_s": tokens / med_cpu})
-        print(f"  pytorch {w['kind']:9} {w['config']:6} {shape:28} {tokens / med:10.0f} tok/s {tokens / med_cpu:10.0f} tok/cpu-s",
+        r = {"kind": w["kind"], "config": w["config"], "shape": shape, "tokens_per_iter": tokens,
+             "iters": w["iters"], "seconds": secs, "cpu_seconds": cpu, "median_s": med,
+             "tokens_per_s": tokens / med, "tokens_per_cpu_s": tokens / med_cpu}
+        mem = ""
+        if gpu:
+            r["max_memory_allocated_mb"] = torch.cuda.max_memory_allocated() / 2**20
+            r["gpu_memory_mb"] = gpu_used_mb()
+            smi = "-" if r["gpu_memory_mb"] is None else f"{r['gpu_memory_mb']:.0f}"
+            mem = f" {smi:>8} MiB GPU (nvidia-smi), max allocated {r['max_memory_allocated_mb']:.0f} MiB"
+        results.append(r)
+        print(f"  pytorch {w['kind']:9} {w['config']:6} {shape:28} {tokens / med:10.0f} tok/s {tokens / med_cpu:10.0f} tok/cpu-s{mem}",
               flush=True)
+        run = None
+        gc.collect()
     out = {"implementation": "pytorch", "version": torch.__version__, "python": platform.python_version(),
            "threads": torch.get_num_threads(), "workloads": results,
            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}
+    if gpu:
+        out.update({"device": a.device, "device_name": torch.cuda.get_device_name(), "dtype": a.dtype,
+                    "attention": "scaled_dot_product_attention" if SDPA else "explicit softmax",
+                    "allow_tf32_matmul": torch.backends.cuda.matmul.allow_tf32, "failures": failures})
     with open(a.out, "w") as f:
         json.dump(out, f, indent=1)
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CausalPreference.Models;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CausalPreference.Perf;
@@ -14,7 +15,7 @@ sealed record CrossCheckResult(int Tensors, double MaxAbsDiff, double[] Ours, do
 /// </summary>
 static class CrossCheck
 {
-    public static CrossCheckResult Run(string dir, ModelConfig config)
+    public static CrossCheckResult Run(string dir, ModelConfig config, Device? device = null)
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "check.json")));
         var root = doc.RootElement;
@@ -42,14 +43,15 @@ static class CrossCheck
         var mask = root.GetProperty("mask").EnumerateArray().Select(r => r.EnumerateArray().Select(e => (float)e.GetDouble()).ToArray()).ToArray();
         var expected = root.GetProperty("logp").EnumerateArray().Select(e => e.GetDouble()).ToArray();
         int b = rows.Length, len = rows[0].Length;
-        using var ids = tensor(rows.SelectMany(r => r).ToArray(), new long[] { b, len });
-        using var m = tensor(mask.SelectMany(r => r).ToArray(), new long[] { b, len });
+        if (device is not null && device.type != DeviceType.CPU) model.to(device);
+        using var ids = tensor(rows.SelectMany(r => r).ToArray(), new long[] { b, len }, device: device);
+        using var m = tensor(mask.SelectMany(r => r).ToArray(), new long[] { b, len }, device: device);
         model.eval();
         double[] ours;
         using (no_grad())
         using (var logits = model.forward(ids))
         using (var lp = SequenceScorer.LogProb(logits, ids, m))
-            ours = lp.data<double>().ToArray();
+            ours = lp.cpu().data<double>().ToArray();
         var diff = ours.Zip(expected, (x, y) => Math.Abs(x - y)).Max();
         return new CrossCheckResult(copied, diff, ours, expected);
     }

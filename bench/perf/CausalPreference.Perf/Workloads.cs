@@ -12,20 +12,25 @@ sealed record Workload(string Shape, long TokensPerIteration, Action Run);
 /// The library's own code paths for each workload kind of the plan. A training step is the body of
 /// <c>TrainLoop.Run</c> (zero_grad, loss, item, backward, clip_grad_norm_, AdamW step, inside a dispose scope) around
 /// the loss that <c>SftTrainer</c> or <c>CausalTrainer</c> builds; scoring is <see cref="SequenceScorer.LogProb(CausalLM, TokenBatch)"/>
-/// without gradient; generation is <see cref="TextGenerator.Generate"/> itself.
+/// without gradient; generation is <see cref="TextGenerator.Generate"/> itself. The model is initialized on the CPU
+/// (same seed as before), then moved to <c>device</c> and cast to <c>dtype</c> (pure bfloat16, like
+/// <c>model.to(torch.bfloat16)</c>); batches and objective inputs are created on the device.
 /// </summary>
 static class Workloads
 {
-    public static Workload Create(PlanWorkload w, ModelConfig c, Random rng)
+    public static Workload Create(PlanWorkload w, ModelConfig c, Random rng, Device device, ScalarType dtype)
     {
         torch.manual_seed(1);
         var model = new Gpt2Model(c);
+        if (device.type != DeviceType.CPU) model.to(device);
+        if (dtype != ScalarType.Float32) model.to(dtype);
         var tok = new SyntheticTokenizer(c.VocabSize);
+        TokenBatch Batch(int[] lengths) => Workloads.Batch(tok, lengths, rng, device);
         switch (w.Kind)
         {
             case "train_ft":
             {
-                var batch = Batch(tok, Enumerable.Repeat(w.Seq, w.Batch).ToArray(), rng);
+                var batch = Batch(Enumerable.Repeat(w.Seq, w.Batch).ToArray());
                 var opt = Optimizer(model);
                 model.train();
                 Tensor Loss()
@@ -40,8 +45,8 @@ static class Workloads
             {
                 var lengths = w.Lengths ?? throw new InvalidDataException("dr_cpo needs lengths");
                 var tilde = w.TildeLengths ?? throw new InvalidDataException("dr_cpo needs tilde_lengths");
-                var labelled = Batch(tok, lengths, rng);
-                var unlabelled = Batch(tok, tilde, rng);
+                var labelled = Batch(lengths);
+                var unlabelled = Batch(tilde);
                 double[] Draw(int n, double shift) => Enumerable.Range(0, n).Select(_ => rng.NextDouble() + shift).ToArray();
                 var (reference, y, g) = (Draw(lengths.Length, -300), Draw(lengths.Length, 0), Draw(lengths.Length, 0));
                 var (f0, gt) = (Draw(tilde.Length, -300), Draw(tilde.Length, 0));
@@ -54,8 +59,9 @@ static class Workloads
                     labelled.TargetMask.sum().item<float>();
                     var lpt = SequenceScorer.LogProb(model, unlabelled);
                     unlabelled.TargetMask.sum().item<float>();
+                    Tensor T(double[] v) => tensor(v, device: device);
                     var r = Objectives.Compute(ObjectiveKind.DrCpo,
-                        new ObjectiveInputs(lp, tensor(reference), tensor(y), tensor(g), lpt, tensor(f0), tensor(gt)));
+                        new ObjectiveInputs(lp, T(reference), T(y), T(g), lpt, T(f0), T(gt)));
                     r.Value.item<double>();
                     return r.Loss;
                 }
@@ -64,7 +70,7 @@ static class Workloads
             }
             case "score":
             {
-                var batch = Batch(tok, Enumerable.Repeat(w.Seq, w.Batch).ToArray(), rng);
+                var batch = Batch(Enumerable.Repeat(w.Seq, w.Batch).ToArray());
                 model.eval();
                 void Run()
                 {
@@ -77,14 +83,14 @@ static class Workloads
             case "generate":
             {
                 var prompts = Enumerable.Repeat<string?>(null, w.Batch).ToArray();
-                var settings = new SamplerSettings { MaxNewTokens = w.NewTokens, BatchSize = w.Batch, Seed = 1 };
+                var settings = new SamplerSettings { MaxNewTokens = w.NewTokens, BatchSize = w.Batch, Seed = 1, Greedy = w.Greedy };
                 void Run()
                 {
                     var texts = TextGenerator.Generate(model, tok, prompts, settings);
                     if (texts.Any(t => t.Tokens != w.NewTokens))
                         throw new InvalidOperationException($"generation stopped early ({string.Join(",", texts.Select(t => t.Tokens))} tokens)");
                 }
-                return new Workload($"batch {w.Batch}, {w.NewTokens} new tokens", (long)w.Batch * w.NewTokens, Run);
+                return new Workload($"batch {w.Batch}, {w.NewTokens} new tokens" + (w.Greedy ? ", greedy" : ""), (long)w.Batch * w.NewTokens, Run);
             }
             default:
                 throw new InvalidDataException($"unknown workload kind '{w.Kind}' in plan.json");
@@ -92,7 +98,7 @@ static class Workloads
     }
 
     /// <summary>Random sequences of the given lengths (BOS first, every later token a target), right-padded.</summary>
-    static TokenBatch Batch(SyntheticTokenizer tok, int[] lengths, Random rng)
+    static TokenBatch Batch(SyntheticTokenizer tok, int[] lengths, Random rng, Device device)
     {
         var seqs = lengths.Select(n =>
         {
@@ -101,7 +107,7 @@ static class Workloads
             for (int j = 1; j < n; j++) ids[j] = rng.Next(tok.VocabSize - 1);
             return (ids, 1, false);
         }).ToList();
-        return TokenBatch.FromSequences(tok, seqs);
+        return TokenBatch.FromSequences(tok, seqs, device);
     }
 
     /// <summary>AdamW over the trainable parameters, as TrainLoop.Run builds it.</summary>
