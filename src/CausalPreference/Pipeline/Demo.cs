@@ -42,7 +42,8 @@ public sealed record DemoModelResult(string Name, string Objective, string Outco
 
 /// <summary>The demo's results (results.json).</summary>
 public sealed record DemoResults(int Seed, int Rows, double ValueUnderRandomization, double BestPossibleValue,
-    IReadOnlyList<DemoModelResult> Models, double? OutcomeModelR2Randomized, double? OutcomeModelR2Confounded, double TotalSeconds);
+    IReadOnlyList<DemoModelResult> Models, double? OutcomeModelR2Randomized, double? OutcomeModelR2Confounded, double TotalSeconds,
+    double FtValidationLoss = double.NaN, long FtSteps = 0, double FtTargetLoss = double.NaN);
 
 /// <summary>
 /// The embedded default, end to end on a built-in world with known truth: simulate randomized and confounded
@@ -71,6 +72,7 @@ public static class Demo
         // FT: the tiny model from scratch on the randomized texts
         var ftDir = Path.Combine(o.OutDir, "ft");
         var sw = Stopwatch.StartNew();
+        TrainResult ft;
         {
             var (tr, va) = ds.Split(0.2, 240402);
             var (model, tok) = Checkpoint.LoadOrCreate(o.Base, null, o.Seed);
@@ -79,6 +81,7 @@ public static class Demo
             var r = SftTrainer.Train(model, tok, tr.Rows.Select(x => x.Text).ToArray(), va.Rows.Select(x => x.Text).ToArray(),
                 new TrainerOptions { Epochs = epochs, BatchSize = 32, LearningRate = 3e-3, Seed = o.Seed, StopAtValidationLoss = o.FtTargetLoss }, ftDir, ds.Fingerprint(), progress?.Invoke("ft"),
                 restartOnSettingsChange: true);
+            ft = r;
             log.WriteLine($"FT: validation loss {r.BestValidationLoss:F4} nats/token (best epoch {r.BestEpoch}, {r.Steps} steps{(r.StoppedEarly ? ", target reached" : "")})");
             if (r.BestValidationLoss > o.FtTargetLoss)
                 log.WriteLine($"FT: warning: the target {o.FtTargetLoss} was not reached in {r.Steps} steps; the causal objectives start from a model that has not learned the grammar, so expect little gain (raise the FT budget)");
@@ -114,7 +117,8 @@ public static class Demo
             if (gDir is null && summary.OutcomeModelR2 is double r2) gR2 = r2;
             results.Add(Evaluate(world, name, CausalRun.Name(kind), gLabel, dir, o, summary.ValidationEssFraction, sw.Elapsed.TotalSeconds));
         }
-        var res = new DemoResults(o.Seed, o.Rows, world.ExpectedValueUnderPR(), world.BestPossibleValue(), results, gR2, gConfR2OnTruth, total.Elapsed.TotalSeconds);
+        var res = new DemoResults(o.Seed, o.Rows, world.ExpectedValueUnderPR(), world.BestPossibleValue(), results, gR2, gConfR2OnTruth, total.Elapsed.TotalSeconds,
+            ft.BestValidationLoss, ft.Steps, o.FtTargetLoss);
         Write(res, o.OutDir);
         return res;
     }
@@ -143,6 +147,8 @@ public static class Demo
     {
         var sb = new StringBuilder();
         sb.AppendLine($"Demo (seed {r.Seed}, {r.Rows} randomized rows). True value under randomization: {r.ValueUnderRandomization:F3}; best possible: {r.BestPossibleValue:F3}.");
+        if (r.FtSteps > 0)
+            sb.AppendLine($"FT: validation loss {r.FtValidationLoss:F3} nats/token after {r.FtSteps} steps (target {r.FtTargetLoss:F3}{(r.FtValidationLoss <= r.FtTargetLoss ? ", reached" : ", NOT reached")}). Whole run: {r.TotalSeconds:F0} s.");
         sb.AppendLine();
         sb.AppendLine("| model | outcome model ĝ | true value | 95% CI | grammatical | validation ESS |");
         sb.AppendLine("|---|---|---|---|---|---|");
