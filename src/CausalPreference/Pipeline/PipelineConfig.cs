@@ -124,6 +124,7 @@ public sealed record PipelineConfig
             if (des.ExcludeWeeks is { } w && (w.Length != 2 || w[0] > w[1])) Fail("data.design.exclude_weeks must be [first, last] (inclusive, e.g. [201325, 201404])", "data.design.exclude_weeks");
         }
         if (Ft.Steps < 0 || Ft.BatchSize < 1 || !(Ft.Lr > 0)) Fail("ft needs steps ≥ 0, batch_size ≥ 1 and lr > 0", "ft");
+        if (Ft.StopAtLoss is double stop && !(stop > 0 && double.IsFinite(stop))) Fail("ft.stop_at_loss must be a positive number of nats per token (or left out)", "ft.stop_at_loss");
         if (Trainer.Epochs < 1 || Trainer.BatchSize < 1 || !(Trainer.Lr > 0)) Fail("trainer needs epochs ≥ 1, batch_size ≥ 1 and lr > 0", "trainer");
         if (Trainer.Normalization is not ("self" or "ht")) Fail("trainer.normalization must be \"self\" or \"ht\"", "trainer.normalization");
         if (!(Trainer.ValidationFraction > 0 && Trainer.ValidationFraction < 1)) Fail("trainer.validation_fraction must be strictly between 0 and 1", "trainer.validation_fraction");
@@ -209,6 +210,9 @@ public sealed record PipelineFtConfig
     public int BatchSize { get; init; } = 32;
     /// <summary>Peak learning rate.</summary>
     public double Lr { get; init; } = 3e-3;
+    /// <summary>Stop after the first epoch whose validation loss (nats per token) is at or below this; <see cref="Steps"/>
+    /// is then a budget (null: train every step).</summary>
+    public double? StopAtLoss { get; init; }
 }
 
 /// <summary>The causal trainer (paper defaults are 3 epochs, batch 4, lr 5e-5 for a pretrained model).</summary>

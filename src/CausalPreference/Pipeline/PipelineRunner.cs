@@ -233,11 +233,14 @@ public static partial class PipelineRunner
         var (tr, va) = trainPool.Split(0.2, 240402);
         var (model, tok) = Checkpoint.LoadOrCreate(c.Model.Base, device, c.Seed);
         int epochs = Math.Max(1, (int)Math.Ceiling(c.Ft.Steps / Math.Ceiling(tr.Rows.Count / (double)c.Ft.BatchSize)));
-        log.WriteLine($"FT: {c.Model.Base} ({model.ParameterCount():N0} parameters) on {tr.Rows.Count} texts, {epochs} epochs of batch {c.Ft.BatchSize}, lr {c.Ft.Lr:G3}");
+        log.WriteLine($"FT: {c.Model.Base} ({model.ParameterCount():N0} parameters) on {tr.Rows.Count} texts, {(c.Ft.StopAtLoss is null ? "" : "at most ")}{epochs} epochs of batch {c.Ft.BatchSize}, lr {c.Ft.Lr:G3}" +
+                      (c.Ft.StopAtLoss is double t ? $", until validation loss <= {t} nats/token" : ""));
         var r = SftTrainer.Train(model, tok, tr.Rows.Select(x => x.Text).ToArray(), va.Rows.Select(x => x.Text).ToArray(),
-            new TrainerOptions { Epochs = epochs, BatchSize = c.Ft.BatchSize, LearningRate = c.Ft.Lr, Seed = c.Seed }, dir, trainPool.Fingerprint(), progress,
-            restartOnSettingsChange: true);
-        log.WriteLine($"FT: validation loss {r.BestValidationLoss:F4} nats/token (best epoch {r.BestEpoch})");
+            new TrainerOptions { Epochs = epochs, BatchSize = c.Ft.BatchSize, LearningRate = c.Ft.Lr, Seed = c.Seed, StopAtValidationLoss = c.Ft.StopAtLoss },
+            dir, trainPool.Fingerprint(), progress, restartOnSettingsChange: true);
+        log.WriteLine($"FT: validation loss {r.BestValidationLoss:F4} nats/token (best epoch {r.BestEpoch}, {r.Steps} steps{(r.StoppedEarly ? ", target reached" : "")})");
+        if (c.Ft.StopAtLoss is double target && r.BestValidationLoss > target)
+            log.WriteLine($"FT: warning: ft.stop_at_loss {target} was not reached in {r.Steps} steps; raise ft.steps");
     }
 
     /// <summary>The held-out outcome model's cross-fitted predictions on the held-out rows (outcome/heldout_oof.json).</summary>

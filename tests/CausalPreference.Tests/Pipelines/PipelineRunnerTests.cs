@@ -63,6 +63,16 @@ public sealed class PipelineRunnerTests : IDisposable
         Assert.Contains("direction", d.Message);
         Assert.Equal(2, CliApp.Run(["pipeline", "--config", Path.Combine(_dir, "missing.json")]));
     }
+
+    [Fact]
+    public void Ft_stop_at_loss_is_read_and_checked()
+    {
+        var ok = PipelineConfig.Parse("""{ "data": { "source": "world" }, "ft": { "steps": 800, "stop_at_loss": 0.185 } }""", _dir);
+        Assert.Equal(0.185, ok.Ft.StopAtLoss);
+        Assert.Null(PipelineConfig.Parse("""{ "data": { "source": "world" } }""", _dir).Ft.StopAtLoss);
+        var e = Assert.Throws<InputException>(() => PipelineConfig.Parse("""{ "data": { "source": "world" }, "ft": { "stop_at_loss": -1 } }""", _dir));
+        Assert.Contains("ft.stop_at_loss", e.Message + e.Column);
+    }
 }
 
 public class TrainingOrderTests
