@@ -20,10 +20,12 @@ public sealed record CausalData(
 
 /// <summary>
 /// Trains a policy (initialized from FT) on CPO, DR-CPO or OO-RLHF (the equations live in <see cref="Objectives"/>).
-/// Each optimizer step takes a batch of labelled rows and a proportional slice of the X̃ samples (so every X̃ is
-/// used once per epoch whatever m/n is); the objective is self-normalized over that step's rows — the
-/// normalization scope is one step's batch, as in the paper's code (batch 4). OO-RLHF, which needs no labelled rows,
-/// iterates over X̃ in batches of the batch size. After each epoch the same objective is evaluated on held-out rows
+/// Each optimizer step takes a batch of labelled rows; the objective is self-normalized over that step's rows — the
+/// normalization scope is one step's batch, as in the paper's code (batch 4). DR-CPO's step also takes X̃ samples,
+/// chosen by <see cref="TildeIndices"/>: with self-normalized weights exactly as many as the step has rows (the two
+/// terms must share one scope, see there), cycling through all m samples over the run; with Horvitz–Thompson weights a
+/// proportional slice, so every X̃ is used once per epoch. OO-RLHF, which needs no labelled rows, iterates over X̃ in
+/// batches of the batch size. After each epoch the same objective is evaluated on held-out rows
 /// (eval mode, no gradient, normalized over the whole held-out set) and the best epoch is kept.
 /// Per step the log records the value, and the effective sample size, largest weight, top-5% share and clipped
 /// count of the weights.
@@ -40,7 +42,7 @@ public static class CausalTrainer
         bool labelledItems = kind != ObjectiveKind.OoRlhf;
         int items = labelledItems ? train.N : train.M;
         int batchesPerEpoch = (items + opts.BatchSize - 1) / opts.BatchSize;
-        int tildePerStep = kind == ObjectiveKind.DrCpo ? (train.M + batchesPerEpoch - 1) / batchesPerEpoch : 0;
+        bool selfNormalized = objective.Normalization == WeightNormalization.SelfNormalized;
         int ctx = policy.Config.ContextLength;
 
         StepOutput Step(StepContext c)
@@ -61,9 +63,7 @@ public static class CausalTrainer
                 Tensor? lpT = null, f0 = null, gT = null;
                 if (kind == ObjectiveKind.DrCpo)
                 {
-                    var perm = TrainLoop.Permutation(train.M, opts.Seed + 7919, c.Epoch);
-                    var tIdx = perm.Skip(c.Batch * tildePerStep).Take(tildePerStep).ToArray();
-                    if (tIdx.Length == 0) tIdx = perm.Take(Math.Max(1, tildePerStep)).ToArray();
+                    var tIdx = TildeIndices(train.M, c.Indices.Length, opts.BatchSize, selfNormalized, opts.Seed, c.Epoch, c.Batch, c.BatchesPerEpoch);
                     var (lpt, tt) = PolicyLogp(policy, tok, train.TildeTexts!, train.TildePrompts, tIdx, ctx);
                     tokens += tt;
                     (lpT, f0, gT) = (lpt, Pick(train.TildeF0Logp!, tIdx), Pick(train.TildeOutcomeHat!, tIdx));
@@ -81,6 +81,40 @@ public static class CausalTrainer
         Func<EvalOutput>? eval = validation is null ? null : () => Evaluate(policy, tok, kind, validation, objective);
         return TrainLoop.Run(policy, tok, items, Step, eval, opts, outDir, fingerprint, progress, ct, stopAfterSteps: stopAfterSteps,
             restartOnSettingsChange: restartOnSettingsChange);
+    }
+
+    /// <summary>
+    /// Which X̃ samples DR-CPO's step <paramref name="batch"/> of epoch <paramref name="epoch"/> uses, given that it has
+    /// <paramref name="rowsInStep"/> labelled rows.
+    /// <para>
+    /// Self-normalized weights: exactly <paramref name="rowsInStep"/> samples. Why: the gradient of a self-normalized
+    /// average over k items, Σ w (a − V̂) ∇ℓ, is in expectation (1 − 1/k) times the population covariance of a and ∇ℓ
+    /// (near uniform weights). DR-CPO's ĝ enters the IPW term as −ĝ(X_i) and the X̃ term as +ĝ(X̃_j); the two cancel in
+    /// expectation — which is what makes DR-CPO survive a wrong ĝ — only when both averages have the same k. With
+    /// 2 × as many X̃ as rows per step (m = 2n spread over an epoch) a residual (1/k_rows − 1/k_tilde) · Cov(∇ℓ, ĝ)
+    /// pushes the policy towards what ĝ likes: on the built-in world, DR-CPO with a confounded ĝ fell from 3.48 (FT) to
+    /// 3.01 with 8 X̃ per 4 rows and rose to 4.03 with 4 per 4. The samples cycle through all m over the run (one fresh
+    /// permutation per pass), so m ≫ n still adds samples, over more steps.
+    /// </para>
+    /// Horvitz–Thompson weights: each term is an unbiased mean whatever its size, so the step takes a proportional
+    /// slice of a per-epoch permutation (every X̃ once per epoch).
+    /// </summary>
+    public static int[] TildeIndices(int m, int rowsInStep, int batchSize, bool selfNormalized, long seed, int epoch, int batch, int batchesPerEpoch)
+    {
+        if (m < 1) throw new ArgumentException("there are no X̃ samples");
+        if (!selfNormalized)
+        {
+            int perStep = (m + batchesPerEpoch - 1) / batchesPerEpoch;
+            var perm = TrainLoop.Permutation(m, seed + 7919, epoch);
+            var idx = perm.Skip(batch * perStep).Take(perStep).ToArray();
+            return idx.Length > 0 ? idx : perm.Take(Math.Max(1, perStep)).ToArray();
+        }
+        int k = Math.Clamp(batchSize, 1, m);
+        int blocks = m / k;                                   // whole blocks of k per pass (a short tail waits for the next pass)
+        long step = (long)epoch * batchesPerEpoch + batch;
+        int pass = (int)(step / blocks), block = (int)(step % blocks);
+        // a short last batch of an epoch takes as many samples as it has rows, from its block
+        return TrainLoop.Permutation(m, seed + 7919, 1_000_000 + pass).Skip(block * k).Take(Math.Clamp(rowsInStep, 1, k)).ToArray();
     }
 
     /// <summary>The objective on a whole data set (eval mode, no gradient); Loss = −V̂, with weight diagnostics as metrics.</summary>
