@@ -32,6 +32,14 @@ public sealed record CausalData(
 /// </summary>
 public static class CausalTrainer
 {
+    /// <summary>
+    /// Version of what a causal training run computes, part of every run's settings fingerprint: bump it when a change
+    /// alters the trained weights for the same data and settings, so that a finished or half-done run of the older
+    /// method is never resumed or reused as if it were current (`train` then asks for --force or another --out; the
+    /// pipeline reruns the stage). 2: DR-CPO's X̃ per step equals its rows per step (<see cref="TildeIndices"/>).
+    /// </summary>
+    public const string MethodVersion = "2";
+
     public static TrainResult Train(CausalLM policy, ITokenizer tok, ObjectiveKind kind, CausalData train, CausalData? validation,
         ObjectiveOptions objective, TrainerOptions opts, string outDir, string fingerprint,
         IProgress<TrainingProgress>? progress = null, CancellationToken ct = default, long stopAfterSteps = long.MaxValue,
@@ -79,7 +87,7 @@ public static class CausalTrainer
         }
 
         Func<EvalOutput>? eval = validation is null ? null : () => Evaluate(policy, tok, kind, validation, objective);
-        return TrainLoop.Run(policy, tok, items, Step, eval, opts, outDir, fingerprint, progress, ct, stopAfterSteps: stopAfterSteps,
+        return TrainLoop.Run(policy, tok, items, Step, eval, opts, outDir, fingerprint + "|method " + MethodVersion, progress, ct, stopAfterSteps: stopAfterSteps,
             restartOnSettingsChange: restartOnSettingsChange);
     }
 
