@@ -48,6 +48,9 @@ public static class SftCommand
                 int layers = LoraAdapters.Attach(model, lora);
                 Console.Error.WriteLine($"LoRA: r {lora.Rank}, alpha {lora.Alpha}, dropout {lora.Dropout} on {layers} layers; {LoraAdapters.TrainableParameters(model).Sum(p => p.numel()):N0} trainable parameters");
             }
+            if (ContextFit.Warning(tok, ds.Rows, model.Config.ContextLength, ds.Spec.Path,
+                    "FT learns only their first tokens and never their end") is { } overlong)
+                Console.Error.WriteLine(overlong);
             var trainTexts = tr.Rows.Select(r => r.Text).ToArray();
             var valTexts = va.Rows.Select(r => r.Text).ToArray();
             var before = SftTrainer.MeanNll(model, tok, valTexts);

@@ -36,6 +36,9 @@ public static class CausalRun
         var (model, tok) = Checkpoint.Load(r.ModelPath, r.Device);
         var trainTexts = trainDs.Rows.Select(x => x.Text).ToArray();
         var valTexts = valDs.Rows.Select(x => x.Text).ToArray();
+        if (Models.ContextFit.Warning(tok, ds.Rows, model.Config.ContextLength, ds.Spec.Path,
+                "their log-probabilities are those of a prefix, so their importance weights are wrong") is { } overlong)
+            log.WriteLine(overlong);
         bool hasPrompts = ds.Spec.PromptColumn != null;
         var trainPrompts = hasPrompts ? trainDs.Rows.Select(x => x.Prompt).ToArray() : null;
         var valPrompts = hasPrompts ? valDs.Rows.Select(x => x.Prompt).ToArray() : null;
