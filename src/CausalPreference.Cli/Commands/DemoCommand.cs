@@ -18,7 +18,8 @@ public static class DemoCommand
         var lr = Cli.Opt("--lr", "Learning rate of the causal objectives (0 = default)", 0.0);
         var epochs = Cli.Opt("--epochs", "Epochs of the causal objectives (0 = default)", 0);
         var batch = Cli.Opt("--batch-size", "Batch size (= self-normalization scope) of the causal objectives (0 = default)", 0);
-        foreach (var o in new Option[] { outDir, seed, quick, rows, lr, epochs, batch }) cmd.Options.Add(o);
+        var anchor = Cli.Opt("--anchor-weight", "λ of the likelihood anchor of the causal objectives (not in the paper; 0 = off, the default)", 0.0);
+        foreach (var o in new Option[] { outDir, seed, quick, rows, lr, epochs, batch, anchor }) cmd.Options.Add(o);
         Cli.SetAction(cmd, pr =>
         {
             var dir = pr.GetValue(outDir)!;
@@ -27,6 +28,9 @@ public static class DemoCommand
             if (pr.GetValue(lr) > 0) o = o with { LearningRate = pr.GetValue(lr) };
             if (pr.GetValue(epochs) > 0) o = o with { Epochs = pr.GetValue(epochs) };
             if (pr.GetValue(batch) > 0) o = o with { BatchSize = pr.GetValue(batch) };
+            if (pr.GetValue(anchor) is var a && !(a >= 0 && double.IsFinite(a)))
+                throw new IO.InputException($"--anchor-weight must be a number ≥ 0 (got {a}); 0 turns the anchor off");
+            o = o with { AnchorWeight = pr.GetValue(anchor) };
             ProgressLine? bar = null;
             var r = Demo.Run(o, Console.Error, name => { bar?.Dispose(); bar = null; return ProgressLine.ForTraining(name, () => bar, b => bar = b); });
             bar?.Dispose();

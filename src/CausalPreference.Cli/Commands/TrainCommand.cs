@@ -26,9 +26,10 @@ public static class TrainCommand
         var m = Cli.Opt("--m", "Number of X̃ samples to draw from f0 (default: 2 × training rows)", 0);
         var normalization = Cli.Opt("--normalization", "self (self-normalized per batch, default) or ht (Horvitz–Thompson)", "self");
         var maxLogWeight = Cli.Opt<double?>("--max-log-weight", "Clip log importance ratios above this value (off by default; clipped counts are logged)");
+        var anchorWeight = Cli.Opt("--anchor-weight", "λ of a likelihood anchor (not in the paper; 0 = off): minimize −V̂ + λ·(mean NLL per token of the step's texts), which keeps the policy on the reference's texts", 0.0);
         var outDir = Cli.Opt<string>("--out", "Output folder: the trained model, run.json, training.json, train_log.jsonl", required: true);
         var cache = Cli.Opt<string?>("--cache", "Folder for cached reference scores and X̃ samples (default: .cache beside --out)");
-        foreach (var o in new Option[] { model, objective, outcomeModel, folds, unlabeled, f0, m, normalization, maxLogWeight, outDir, cache }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, objective, outcomeModel, folds, unlabeled, f0, m, normalization, maxLogWeight, anchorWeight, outDir, cache }) cmd.Options.Add(o);
         var train = new TrainOptions(cmd);
         Cli.SetAction(cmd, pr =>
         {
@@ -45,7 +46,7 @@ public static class TrainCommand
             if (pr.GetValue(train.Force)) TrainLoop.Reset(dir);
             var bars = new List<ProgressLine>();
             var req = new CausalRunRequest(data.Load(pr), pr.GetValue(model)!, kind, pr.GetValue(outcomeModel), pr.GetValue(folds),
-                pr.GetValue(unlabeled), pr.GetValue(f0), pr.GetValue(m), new ObjectiveOptions(norm, pr.GetValue(maxLogWeight)), opts,
+                pr.GetValue(unlabeled), pr.GetValue(f0), pr.GetValue(m), new ObjectiveOptions(norm, pr.GetValue(maxLogWeight), AnchorWeight(pr.GetValue(anchorWeight))), opts,
                 pr.GetValue(train.ValFraction), dir, pr.GetValue(cache) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(dir))!, ".cache"), device, Lora: train.GetLora(pr),
                 TaskProgress: (label, total) => { bars.Add(new ProgressLine(label, total, "texts")); var bar = bars[^1]; return new Progress<int>(d => bar.Report(d)); });
             ProgressLine? trainBar = null;
@@ -58,6 +59,9 @@ public static class TrainCommand
         });
         return cmd;
     }
+
+    static double AnchorWeight(double w) => w >= 0 && double.IsFinite(w) ? w
+        : throw new InputException($"--anchor-weight must be a number ≥ 0 (got {w}); 0 turns the anchor off");
 
     public static ObjectiveKind ParseObjective(string s) => s.ToLowerInvariant() switch
     {

@@ -87,9 +87,17 @@ public sealed record ObjectiveInputs(
 /// log-ratios matter, so the cap acts relative to the other rows in the scope. The count is always reported in
 /// the diagnostics and the warnings.
 /// </param>
+/// <param name="AnchorWeight">
+/// λ of the optional likelihood anchor (not in the paper; 0, the default, is the paper's objective): the trainer
+/// minimizes −V̂ + λ·<see cref="Objectives.LikelihoodAnchor"/>, the policy's mean negative log-likelihood per token of
+/// the step's texts (the labelled rows for CPO and DR-CPO, which come from P^R; the X̃ for OO-RLHF, which come from
+/// f0). That is the cross-entropy to the reference distribution, i.e. KL(reference ‖ f) up to a constant: it keeps
+/// the policy on the texts the reference produces, against the grammar erosion of a fully fine-tuned small model.
+/// </param>
 public sealed record ObjectiveOptions(
     WeightNormalization Normalization = WeightNormalization.SelfNormalized,
-    double? MaxLogWeight = null);
+    double? MaxLogWeight = null,
+    double AnchorWeight = 0.0);
 
 /// <summary>The value estimate V̂ of one objective on one normalization scope.</summary>
 /// <param name="Value">Scalar float64 tensor V̂, with the autograd graph back to the policy log-probabilities.</param>
@@ -133,12 +141,24 @@ public static class Objectives
     /// </summary>
     /// <exception cref="ArgumentException">A tensor that the objective needs is missing, not 1-D, of the wrong length,
     /// empty, or holds NaN/±∞ where that is meaningless.</exception>
+    /// <summary>
+    /// The likelihood anchor: −(Σ_i ℓ^f(X_i)) / T, the policy's mean negative log-likelihood per token over the texts of
+    /// one step (T = their target tokens, EOS included). See <see cref="ObjectiveOptions.AnchorWeight"/>.
+    /// </summary>
+    public static Tensor LikelihoodAnchor(Tensor policyLogp, long tokens)
+    {
+        if (tokens < 1) throw new ArgumentException("the anchor needs at least one target token", nameof(tokens));
+        return -policyLogp.to(ScalarType.Float64).sum() / (double)tokens;
+    }
+
     public static ObjectiveResult Compute(ObjectiveKind kind, ObjectiveInputs inputs, ObjectiveOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         options ??= new ObjectiveOptions();
         if (options.MaxLogWeight is double cap && double.IsNaN(cap))
             throw new ArgumentException("MaxLogWeight is NaN; give a number or null (no clipping).", nameof(options));
+        if (!(options.AnchorWeight >= 0) || double.IsInfinity(options.AnchorWeight))
+            throw new ArgumentException($"AnchorWeight must be a finite number ≥ 0 (got {options.AnchorWeight}).", nameof(options));
         var warnings = new List<string>();
         WeightDiagnostics? labelledDiag = null, unlabelledDiag = null;
 

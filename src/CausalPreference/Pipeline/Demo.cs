@@ -31,6 +31,8 @@ public sealed record DemoOptions
     public string Base { get; init; } = "tiny";
     /// <summary>X̃ samples drawn from FT for DR-CPO and OO-RLHF (0 = twice the training rows).</summary>
     public int UnlabeledSamples { get; init; }
+    /// <summary>λ of the likelihood anchor of the causal objectives (0 = the paper's objectives; see ObjectiveOptions).</summary>
+    public double AnchorWeight { get; init; }
     /// <summary>Texts sampled from each model to measure its true value.</summary>
     public int EvalSamples { get; init; } = 600;
     public static DemoOptions Quick(string outDir, int seed) => new() { OutDir = outDir, Seed = seed, Rows = 800, FtSteps = 500, Epochs = 2, EvalSamples = 300 };
@@ -43,7 +45,7 @@ public sealed record DemoModelResult(string Name, string Objective, string Outco
 /// <summary>The demo's results (results.json).</summary>
 public sealed record DemoResults(int Seed, int Rows, double ValueUnderRandomization, double BestPossibleValue,
     IReadOnlyList<DemoModelResult> Models, double? OutcomeModelR2Randomized, double? OutcomeModelR2Confounded, double TotalSeconds,
-    double FtValidationLoss = double.NaN, long FtSteps = 0, double FtTargetLoss = double.NaN);
+    double FtValidationLoss = double.NaN, long FtSteps = 0, double FtTargetLoss = double.NaN, double AnchorWeight = 0);
 
 /// <summary>
 /// The embedded default, end to end on a built-in world with known truth: simulate randomized and confounded
@@ -111,14 +113,14 @@ public static class Demo
             sw.Restart();
             var dir = Path.Combine(o.OutDir, Slug(name));
             log.WriteLine($"{name}: training from FT");
-            var summary = CausalRun.Execute(new CausalRunRequest(ds, ftDir, kind, gDir, 5, null, null, o.UnlabeledSamples, new ObjectiveOptions(),
+            var summary = CausalRun.Execute(new CausalRunRequest(ds, ftDir, kind, gDir, 5, null, null, o.UnlabeledSamples, new ObjectiveOptions(AnchorWeight: o.AnchorWeight),
                 new TrainerOptions { Epochs = o.Epochs, BatchSize = o.BatchSize, LearningRate = o.LearningRate, Seed = o.Seed },
                 0.2, dir, cache, null, progress?.Invoke(Slug(name)), RestartOnSettingsChange: true), log);
             if (gDir is null && summary.OutcomeModelR2 is double r2) gR2 = r2;
             results.Add(Evaluate(world, name, CausalRun.Name(kind), gLabel, dir, o, summary.ValidationEssFraction, sw.Elapsed.TotalSeconds));
         }
         var res = new DemoResults(o.Seed, o.Rows, world.ExpectedValueUnderPR(), world.BestPossibleValue(), results, gR2, gConfR2OnTruth, total.Elapsed.TotalSeconds,
-            ft.BestValidationLoss, ft.Steps, o.FtTargetLoss);
+            ft.BestValidationLoss, ft.Steps, o.FtTargetLoss, o.AnchorWeight);
         Write(res, o.OutDir);
         return res;
     }
@@ -149,6 +151,8 @@ public static class Demo
         sb.AppendLine($"Demo (seed {r.Seed}, {r.Rows} randomized rows). True value under randomization: {r.ValueUnderRandomization:F3}; best possible: {r.BestPossibleValue:F3}.");
         if (r.FtSteps > 0)
             sb.AppendLine($"FT: validation loss {r.FtValidationLoss:F3} nats/token after {r.FtSteps} steps (target {r.FtTargetLoss:F3}{(r.FtValidationLoss <= r.FtTargetLoss ? ", reached" : ", NOT reached")}). Whole run: {r.TotalSeconds:F0} s.");
+        if (r.AnchorWeight > 0)
+            sb.AppendLine($"Causal objectives with a likelihood anchor, λ = {r.AnchorWeight:G4} (not in the paper).");
         sb.AppendLine();
         sb.AppendLine("| model | outcome model ĝ | true value | 95% CI | grammatical | validation ESS |");
         sb.AppendLine("|---|---|---|---|---|---|");

@@ -58,16 +58,19 @@ public static class CausalTrainer
             var metrics = new Dictionary<string, double>();
             ObjectiveInputs inputs;
             long tokens = 0;
+            Tensor? anchor = null; // the likelihood anchor's NLL per token, on the step's own texts (ObjectiveOptions.AnchorWeight)
             if (kind == ObjectiveKind.OoRlhf)
             {
                 var (lp, t) = PolicyLogp(policy, tok, train.TildeTexts!, train.TildePrompts, c.Indices, ctx);
                 tokens += t;
+                if (objective.AnchorWeight > 0) anchor = Objectives.LikelihoodAnchor(lp, t);
                 inputs = ObjectiveInputs.ForOoRlhf(lp, Pick(train.TildeF0Logp!, c.Indices), Pick(train.TildeOutcomeHat!, c.Indices));
             }
             else
             {
                 var (lp, t) = PolicyLogp(policy, tok, train.Texts, train.Prompts, c.Indices, ctx);
                 tokens += t;
+                if (objective.AnchorWeight > 0) anchor = Objectives.LikelihoodAnchor(lp, t);
                 Tensor? lpT = null, f0 = null, gT = null;
                 if (kind == ObjectiveKind.DrCpo)
                 {
@@ -83,7 +86,9 @@ public static class CausalTrainer
             metrics["value"] = r.Value.item<double>();
             AddDiagnostics(metrics, r.LabelledWeights ?? r.UnlabelledWeights, "");
             if (r.LabelledWeights != null && r.UnlabelledWeights != null) AddDiagnostics(metrics, r.UnlabelledWeights, "tilde_");
-            return new StepOutput(r.Loss, tokens, metrics);
+            if (anchor is null) return new StepOutput(r.Loss, tokens, metrics);
+            metrics["anchor_nll"] = anchor.item<double>();
+            return new StepOutput(r.Loss + objective.AnchorWeight * anchor, tokens, metrics);
         }
 
         Func<EvalOutput>? eval = validation is null ? null : () => Evaluate(policy, tok, kind, validation, objective);
