@@ -105,8 +105,9 @@ public static class CausalTrainer
     /// (near uniform weights). DR-CPO's ĝ enters the IPW term as −ĝ(X_i) and the X̃ term as +ĝ(X̃_j); the two cancel in
     /// expectation — which is what makes DR-CPO survive a wrong ĝ — only when both averages have the same k. With
     /// 2 × as many X̃ as rows per step (m = 2n spread over an epoch) a residual (1/k_rows − 1/k_tilde) · Cov(∇ℓ, ĝ)
-    /// pushes the policy towards what ĝ likes: on the built-in world, DR-CPO with a confounded ĝ fell from 3.48 (FT) to
-    /// 3.01 with 8 X̃ per 4 rows and rose to 4.03 with 4 per 4. The samples cycle through all m over the run (one fresh
+    /// pushes the policy towards what ĝ likes: on the built-in world (demo seed 6), DR-CPO with a confounded ĝ fell from
+    /// 3.48 (FT) to 3.01 with 8 X̃ per 4 rows; with 4 per 4 it gave 3.33, and 4.03 with another draw of X̃ (with a
+    /// wrong ĝ the correction is unbiased but noisy). The samples cycle through all m over the run (one fresh
     /// permutation per pass), so m ≫ n still adds samples, over more steps.
     /// </para>
     /// Horvitz–Thompson weights: each term is an unbiased mean whatever its size, so the step takes a proportional
