@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo over several seeds, two at a time (each run uses one core), and a table of the demo's claims per seed:
-#   bash bench/demo-seeds.sh [FIRST_SEED] [LAST_SEED] [WORK_DIR]     (defaults 1 6 runs/demo-seeds)
+#   bash bench/demo-seeds.sh [FIRST_SEED] [LAST_SEED] [WORK_DIR] [-- DEMO OPTIONS...]   (defaults 1 6 runs/demo-seeds)
+# e.g. bash bench/demo-seeds.sh 1 6 runs/demo-seeds-anchor1 -- --anchor-weight 1
 # A seed whose folder already holds results.json is not rerun. Writes WORK_DIR/summary.md and prints it.
 # Claims checked per seed (true values from the built-in world, 95% CIs):
 #   CPO > FT and DR-CPO > FT with non-overlapping CIs; OO-RLHF with the confounded ĝ below OO-RLHF with the randomized
@@ -9,6 +10,11 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 first="${1:-1}"; last="${2:-6}"; work="${3:-runs/demo-seeds}"
+extra=()
+if [ $# -gt 3 ]; then
+  [ "$4" = "--" ] || { echo "usage: bash bench/demo-seeds.sh [FIRST] [LAST] [WORK_DIR] [-- DEMO OPTIONS...]" >&2; exit 2; }
+  extra=("${@:5}")
+fi
 mkdir -p "$work"
 "$root/causalpo" info >/dev/null   # build once before the parallel runs
 pending=()
@@ -19,7 +25,7 @@ i=0
 while [ $i -lt ${#pending[@]} ]; do
   for s in "${pending[@]:$i:2}"; do
     echo "demo seed $s -> $work/seed-$s (log: $work/seed-$s.log)" >&2
-    "$root/causalpo" demo --seed "$s" --out "$work/seed-$s" > "$work/seed-$s.log" 2>&1 &
+    "$root/causalpo" demo --seed "$s" --out "$work/seed-$s" ${extra[@]+"${extra[@]}"} > "$work/seed-$s.log" 2>&1 &
   done
   wait
   i=$((i + 2))
