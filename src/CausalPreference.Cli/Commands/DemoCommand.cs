@@ -28,9 +28,7 @@ public static class DemoCommand
             if (pr.GetValue(lr) > 0) o = o with { LearningRate = pr.GetValue(lr) };
             if (pr.GetValue(epochs) > 0) o = o with { Epochs = pr.GetValue(epochs) };
             if (pr.GetValue(batch) > 0) o = o with { BatchSize = pr.GetValue(batch) };
-            if (pr.GetValue(anchor) is var a && !(a >= 0 && double.IsFinite(a)))
-                throw new IO.InputException($"--anchor-weight must be a number ≥ 0 (got {a}); 0 turns the anchor off");
-            o = o with { AnchorWeight = pr.GetValue(anchor) };
+            o = o with { AnchorWeight = TrainCommand.AnchorWeight(pr.GetValue(anchor)) };
             ProgressLine? bar = null;
             var r = Demo.Run(o, Console.Error, name => { bar?.Dispose(); bar = null; return ProgressLine.ForTraining(name, () => bar, b => bar = b); });
             bar?.Dispose();

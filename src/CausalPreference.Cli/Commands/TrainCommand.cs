@@ -60,7 +60,8 @@ public static class TrainCommand
         return cmd;
     }
 
-    static double AnchorWeight(double w) => w >= 0 && double.IsFinite(w) ? w
+    /// <summary>A usable --anchor-weight (train and demo), or an input error.</summary>
+    internal static double AnchorWeight(double w) => w >= 0 && double.IsFinite(w) ? w
         : throw new InputException($"--anchor-weight must be a number ≥ 0 (got {w}); 0 turns the anchor off");
 
     public static ObjectiveKind ParseObjective(string s) => s.ToLowerInvariant() switch
