@@ -26,3 +26,25 @@ public static class TestData
 
     public const string SkipMessage = "../shared/data is absent beside the repository; this test needs the shared data files";
 }
+
+/// <summary>A fact that needs files of ../shared/data: reported as Skipped, with the reason, where any is missing.</summary>
+public sealed class SharedDataFactAttribute : FactAttribute
+{
+    public SharedDataFactAttribute(params string[] files)
+    {
+        var missing = files.Where(f => TestData.File(f) is null).ToList();
+        if (missing.Count > 0) Skip = $"{TestData.SkipMessage} (missing: {string.Join(", ", missing)})";
+    }
+}
+
+/// <summary>A fact that needs a CUDA device: reported as Skipped on a CPU-only machine.</summary>
+public sealed class CudaFactAttribute : FactAttribute
+{
+    public CudaFactAttribute()
+    {
+        bool available;
+        try { available = TorchSharp.torch.cuda.is_available(); }
+        catch (Exception) { available = false; }
+        if (!available) Skip = "no CUDA device on this machine; run it where one is (bench/gpu/run.sh)";
+    }
+}

@@ -11,7 +11,8 @@ public static class SimulateCommand
     public static Command Build()
     {
         var cmd = new Command("simulate", "The built-in world with known truth. Writes randomized (or --confounded) direct-outcome data with an exact " +
-            "log_propensity column, or with --score FILE prints the true mean outcome E[g*(X)] of the texts in FILE with a 95% CI.");
+            "log_propensity column, or with --score FILE prints the true mean outcome E[g*(X)] of the texts in FILE with a 95% CI, as the realistic reader " +
+            "responds (a text outside the world's grammar gets the lowest outcome), beside the grammatical share and the lenient phrase-sum score of the paper's setting.");
         var n = Cli.Opt("--n", "Rows to simulate", 2000);
         var seed = Cli.Opt("--seed", "Random seed", 1);
         var confounded = Cli.Opt<bool>("--confounded", "Confounded data: a hidden reader trait drives both which texts are read and the outcome");
@@ -29,6 +30,8 @@ public static class SimulateCommand
                 var tv = world.TrueValue(ds.Rows.Select(r => r.Text).ToArray());
                 Console.WriteLine($"true mean outcome {tv.Mean:F4}  95% CI [{tv.CiLow:F4}, {tv.CiHigh:F4}]  (n = {tv.N}, {tv.FractionGrammatical:P0} grammatical; " +
                                   $"randomization {world.ExpectedValueUnderPR():F4}, best {world.BestPossibleValue():F4})");
+                Console.WriteLine($"phrase-sum score (lenient, the paper's setting: phrases count in any string) {tv.PhraseSumMean:F4} ± {1.96 * tv.PhraseSumStdError:F4}; " +
+                                  $"a text outside the grammar gets {world.OutcomeFloor:G4} from the realistic reader");
                 return Cli.Ok;
             }
             var path = pr.GetValue(outFile) ?? throw new InputException("give --out FILE to write simulated data, or --score FILE to score texts");

@@ -15,7 +15,10 @@ public static class TrainCommand
     {
         var cmd = new Command("train", "Optimize the FT model for the outcome with a causal objective: cpo (importance-weighted value on randomized data), " +
             "dr-cpo (doubly robust: adds an outcome model and samples X̃ from f0), or oo-rlhf (outcome model only, the baseline). " +
-            "Defaults are the paper's: 3 epochs, batch 4, lr 5e-5, grad clip 1.0, self-normalized weights per batch.");
+            "Optimization defaults are the paper's (3 epochs, batch 4, lr 5e-5, grad clip 1.0, self-normalized weights per batch), and training is " +
+            "overlap-aware by default: an adaptive likelihood anchor keeps the policy where the data can vouch for it, the checkpoint is chosen by a " +
+            "certified lower bound on half the held-out rows, and the run states the improvement over FT it can certify on the other half. " +
+            "--paper-exact gives the paper's objective unchanged.");
         var data = new DataOptions(cmd, outcome: true);
         var model = Cli.Opt<string>("--model", "The FT model: the policy's starting point and P̂^R (unless --log-propensity-column gives design probabilities)", required: true);
         var objective = Cli.Opt<string>("--objective", "cpo, dr-cpo or oo-rlhf", required: true);
@@ -26,10 +29,18 @@ public static class TrainCommand
         var m = Cli.Opt("--m", "Number of X̃ samples to draw from f0 (default: 2 × training rows)", 0);
         var normalization = Cli.Opt("--normalization", "self (self-normalized per batch, default) or ht (Horvitz–Thompson)", "self");
         var maxLogWeight = Cli.Opt<double?>("--max-log-weight", "Clip log importance ratios above this value (off by default; clipped counts are logged)");
-        var anchorWeight = Cli.Opt("--anchor-weight", "λ of a likelihood anchor (not in the paper; 0 = off): minimize −V̂ + λ·(mean NLL per token of the step's texts), which keeps the policy on the reference's texts", 0.0);
+        var anchorWeight = Cli.Opt("--anchor-weight", "λ of the likelihood anchor (not in the paper): minimize −V̂ + λ·(mean NLL per token of the step's texts). " +
+            "Overlap-aware training adapts λ and this is its starting value (0 = the default, 1); with --paper-exact it is a fixed λ (0 = off)", 0.0);
+        var paperExact = Cli.Opt<bool>("--paper-exact", "The paper's exact objective: no adaptive anchor, best epoch by the validation V̂. On a small model the policy " +
+            "can leave the data's support and break its grammar; the run still states what it can certify");
+        var essFloor = Cli.Opt("--ess-floor", "Overlap-aware training: the ESS fraction (pooled over 8 steps) below which the anchor's λ grows", OverlapOptions.Default.EssFloor);
+        var outcomeFloor = Cli.Opt<double?>("--outcome-floor", "The outcome assumed for a text outside the data's support when certifying the improvement over FT " +
+            "(on the outcome's own scale; default: the worst outcome in the training rows)");
+        var referenceFromModel = Cli.Opt<bool>("--reference-from-model", "Use the FT model as P̂^R for the objective even when --log-propensity-column gives design " +
+            "probabilities (these then serve the held-out certificate only)");
         var outDir = Cli.Opt<string>("--out", "Output folder: the trained model, run.json, training.json, train_log.jsonl", required: true);
         var cache = Cli.Opt<string?>("--cache", "Folder for cached reference scores and X̃ samples (default: .cache beside --out)");
-        foreach (var o in new Option[] { model, objective, outcomeModel, folds, unlabeled, f0, m, normalization, maxLogWeight, anchorWeight, outDir, cache }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, objective, outcomeModel, folds, unlabeled, f0, m, normalization, maxLogWeight, anchorWeight, paperExact, essFloor, outcomeFloor, referenceFromModel, outDir, cache }) cmd.Options.Add(o);
         var train = new TrainOptions(cmd);
         Cli.SetAction(cmd, pr =>
         {
@@ -41,14 +52,22 @@ public static class TrainCommand
             };
             var opts = train.Build(pr);
             opts.Validate();
+            bool exact = pr.GetValue(paperExact);
+            double lambda = AnchorWeight(pr.GetValue(anchorWeight));
+            var overlap = exact ? OverlapOptions.PaperExact
+                : OverlapOptions.Default with { EssFloor = pr.GetValue(essFloor), InitialAnchorWeight = lambda > 0 ? lambda : OverlapOptions.Default.InitialAnchorWeight };
+            try { overlap.Validate(); }
+            catch (InputException e) { throw new InputException($"--ess-floor: {e.Message}"); }
+            if (pr.GetValue(outcomeFloor) is double of && !double.IsFinite(of)) throw new InputException($"--outcome-floor must be a finite number (got {of})");
             var device = train.GetDevice(pr);
             var dir = pr.GetValue(outDir)!;
             if (pr.GetValue(train.Force)) TrainLoop.Reset(dir);
             var bars = new List<ProgressLine>();
             var req = new CausalRunRequest(data.Load(pr), pr.GetValue(model)!, kind, pr.GetValue(outcomeModel), pr.GetValue(folds),
-                pr.GetValue(unlabeled), pr.GetValue(f0), pr.GetValue(m), new ObjectiveOptions(norm, pr.GetValue(maxLogWeight), AnchorWeight(pr.GetValue(anchorWeight))), opts,
+                pr.GetValue(unlabeled), pr.GetValue(f0), pr.GetValue(m), new ObjectiveOptions(norm, pr.GetValue(maxLogWeight), exact ? lambda : 0), opts,
                 pr.GetValue(train.ValFraction), dir, pr.GetValue(cache) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(dir))!, ".cache"), device, Lora: train.GetLora(pr),
-                TaskProgress: (label, total) => { bars.Add(new ProgressLine(label, total, "texts")); var bar = bars[^1]; return new Progress<int>(d => bar.Report(d)); });
+                TaskProgress: (label, total) => { bars.Add(new ProgressLine(label, total, "texts")); var bar = bars[^1]; return new Progress<int>(d => bar.Report(d)); },
+                Overlap: overlap, OutcomeFloor: pr.GetValue(outcomeFloor), ReferenceFromModel: pr.GetValue(referenceFromModel));
             ProgressLine? trainBar = null;
             req = req with { Progress = ProgressLine.ForTraining(CausalRun.Name(kind), () => trainBar, b => trainBar = b) };
             var summary = CausalRun.Execute(req, Console.Error);

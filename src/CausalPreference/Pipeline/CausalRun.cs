@@ -13,13 +13,20 @@ public sealed record CausalRunRequest(
     DirectOutcomeDataset Data, string ModelPath, ObjectiveKind Objective, string? OutcomeModelDir, int Folds,
     string? UnlabeledFile, string? F0Path, int M, ObjectiveOptions ObjectiveOptions, TrainerOptions Trainer,
     double ValidationFraction, string OutDir, string CacheDir, torch.Device? Device = null, IProgress<TrainingProgress>? Progress = null, bool RestartOnSettingsChange = false,
-    LoraOptions? Lora = null, Func<string, int, IProgress<int>>? TaskProgress = null);
+    LoraOptions? Lora = null, Func<string, int, IProgress<int>>? TaskProgress = null,
+    OverlapOptions? Overlap = null, double? OutcomeFloor = null, bool ReferenceFromModel = false)
+{
+    /// <summary>Overlap-aware optimization settings; null means <see cref="OverlapOptions.Default"/> (on).</summary>
+    public OverlapOptions EffectiveOverlap => Overlap ?? OverlapOptions.Default;
+}
 
 /// <summary>What a run reports (also written to OUT/run.json).</summary>
 public sealed record CausalRunSummary(
     string Objective, string Model, int TrainRows, int ValidationRows, int UnlabeledTrain, int UnlabeledValidation,
     string ReferenceSource, string? OutcomeModel, double? OutcomeModelR2, double? OutcomeModelAuc,
-    int BestEpoch, double BestValidationValue, double? ValidationEssFraction, long Steps, bool Resumed, string Normalization, int BatchSize);
+    int BestEpoch, double BestValidationValue, double? ValidationEssFraction, long Steps, bool Resumed, string Normalization, int BatchSize,
+    bool OverlapAware = false, long BestStep = 0, double? FinalAnchorWeight = null, ImprovementCertificate? Certificate = null,
+    string Certified = "", IReadOnlyList<string>? Alarms = null);
 
 /// <summary>
 /// One causal training run, from a direct-outcome dataset to a trained model: split (seed 240402), reference
@@ -46,7 +53,8 @@ public static class CausalRun
         // 1. log P̂^R(X_i): design probabilities when known, else the frozen FT model (the policy's starting point)
         double[] refTrain, refVal;
         string refSource;
-        if (ds.Spec.LogPropensityColumn != null)
+        double[]? designVal = ds.Spec.LogPropensityColumn != null ? valDs.Rows.Select(x => x.LogPropensity!.Value).ToArray() : null;
+        if (ds.Spec.LogPropensityColumn != null && !r.ReferenceFromModel)
         {
             refTrain = trainDs.Rows.Select(x => x.LogPropensity!.Value).ToArray();
             refVal = valDs.Rows.Select(x => x.LogPropensity!.Value).ToArray();
@@ -105,22 +113,83 @@ public static class CausalRun
         var valData = new CausalData(valTexts, valPrompts, valDs.Rows.Select(x => x.OrientedOutcome).ToArray(), refVal, Orient(g?.Validation),
             Tail(tTexts), tPrompts is null ? null : Tail(tPrompts), Tail(tLogp), g is null ? null : Orient(Tail(g.Tilde)));
 
+        // 4. the held-out certificate's inputs: FT's log-probabilities of the validation rows (the policy before training),
+        //    the selection / certification halves, and the floor assumed for text outside the data's support
+        var overlap = r.EffectiveOverlap;
+        overlap.Validate();
+        var ftVal = refSource.StartsWith("FT model") ? refVal : Models.SequenceScorer.Score(model, tok, valTexts, valPrompts);
+        double floor = r.OutcomeFloor is double fl ? sign * fl : trainData.Outcome.Min();
+        var (selIdx, certIdx) = CertificateHalves(valData.N, overlap.SelectionFraction, r.Trainer.Seed);
+        ImprovementCertificate? Certify(int[] idx)
+        {
+            if (idx.Length < 2 || valData.N == 0) return null;
+            var texts = idx.Select(i => valTexts[i]).ToArray();
+            var lp = Models.SequenceScorer.Score(model, tok, texts, valPrompts is null ? null : idx.Select(i => valPrompts[i]).ToArray());
+            return ImprovementCertificate.Compute(lp, idx.Select(i => ftVal[i]).ToArray(), designVal is null ? null : idx.Select(i => designVal[i]).ToArray(),
+                idx.Select(i => valData.Outcome[i]).ToArray(), floor);
+        }
+        var trainer = r.Trainer;
+        if (overlap.Enabled)
+        {
+            int items = r.Objective == ObjectiveKind.OoRlhf ? trainData.M : trainData.N;
+            long total = (long)((items + trainer.BatchSize - 1) / trainer.BatchSize) * trainer.Epochs;
+            trainer = trainer with { EvaluateEvery = (int)Math.Max(1, total / overlap.Evaluations) };
+        }
+
         if (r.Lora != null)
         {
             int layers = LoraAdapters.Attach(model, r.Lora);
             log.WriteLine($"LoRA: r {r.Lora.Rank}, alpha {r.Lora.Alpha}, dropout {r.Lora.Dropout} on {layers} layers (base frozen)");
         }
         var fp = Fingerprint.Of("causal-train", r.Lora?.ToString(), r.Objective.ToString(), ds.Fingerprint(), Fingerprint.OfModel(r.ModelPath), r.OutcomeModelDir ?? "crossfit",
-            Fingerprint.OfTexts(tTexts), r.ObjectiveOptions.ToString(), r.Trainer.ToString(), r.ValidationFraction.ToString("R"));
-        var result = CausalTrainer.Train(model, tok, r.Objective, trainData, valData, r.ObjectiveOptions, r.Trainer, r.OutDir, fp, r.Progress,
-            restartOnSettingsChange: r.RestartOnSettingsChange);
-        var last = result.Epochs.LastOrDefault(e => e["epoch"] == result.BestEpoch);
+            Fingerprint.OfTexts(tTexts), r.ObjectiveOptions.ToString(), trainer.ToString(), r.ValidationFraction.ToString("R"),
+            refSource.StartsWith("FT model") ? "ref:model" : "ref:design", floor.ToString("R"));
+        var result = CausalTrainer.Train(model, tok, r.Objective, trainData, valData, r.ObjectiveOptions, trainer, r.OutDir, fp, r.Progress,
+            restartOnSettingsChange: r.RestartOnSettingsChange, overlap: overlap, certify: selIdx.Length >= 2 ? () => Certify(selIdx)! : null);
+
+        // 5. what the run can certify, on the half of the held-out rows that did not choose the checkpoint, and its alarms
+        var cert = Certify(certIdx);
+        string certified = cert?.Statement ?? "no certified improvement: too few held-out rows to certify (raise the validation fraction)";
+        if (cert != null && !overlap.Enabled)
+            certified += "; the paper-exact run chose its epoch by the validation V̂, which saw these rows";
+        if (cert != null && !cert.DesignProbabilities)
+            certified += "; P^R estimated by the FT model (no design probabilities)";
+        log.WriteLine(certified);
+        var alarms = TrainingAlarms.FromLog(Path.Combine(r.OutDir, "train_log.jsonl"));
+        foreach (var a in alarms) log.WriteLine("ALARM: " + a);
+        var best = result.Epochs.LastOrDefault(e => e.TryGetValue("step", out var st) && st == result.BestStep)
+                   ?? result.Epochs.LastOrDefault(e => e["epoch"] == result.BestEpoch);
+        double? finalLambda = null;
+        if (overlap.Enabled && File.Exists(Path.Combine(r.OutDir, "train_log.jsonl")))
+            finalLambda = LastLogValue(Path.Combine(r.OutDir, "train_log.jsonl"), "anchor_weight", result.BestStep);
         var summary = new CausalRunSummary(Name(r.Objective), r.ModelPath, trainData.N, valData.N, trainData.M, valData.M, refSource,
-            g?.Source, g?.R2, g?.Auc, result.BestEpoch, -result.BestValidationLoss,
-            last != null && last.TryGetValue("validation_ess_fraction", out var ess) ? ess : null,
-            result.Steps, result.Resumed, r.ObjectiveOptions.Normalization.ToString(), r.Trainer.BatchSize);
+            g?.Source, g?.R2, g?.Auc, result.BestEpoch, best != null && best.TryGetValue("validation_value", out var vv) ? vv : -result.BestValidationLoss,
+            best != null && best.TryGetValue("validation_ess_fraction", out var ess) ? ess : null,
+            result.Steps, result.Resumed, r.ObjectiveOptions.Normalization.ToString(), r.Trainer.BatchSize,
+            overlap.Enabled, result.BestStep, finalLambda, cert, certified, alarms);
         AtomicFile.WriteAllText(Path.Combine(r.OutDir, "run.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
         return summary;
+    }
+
+    /// <summary>The held-out rows that select the checkpoint and those that certify it: a seeded split of the validation rows.</summary>
+    public static (int[] Selection, int[] Certification) CertificateHalves(int n, double selectionFraction, long seed)
+    {
+        var perm = TrainLoop.Permutation(n, seed + 104729, 0);
+        int k = (int)Math.Round(n * selectionFraction);
+        return (perm.Take(k).OrderBy(i => i).ToArray(), perm.Skip(k).OrderBy(i => i).ToArray());
+    }
+
+    static double? LastLogValue(string logFile, string key, long atOrBeforeStep)
+    {
+        double? found = null;
+        foreach (var line in File.ReadLines(logFile))
+        {
+            using var doc = JsonDocument.Parse(line);
+            var root = doc.RootElement;
+            if (root.GetProperty("step").GetDouble() > atOrBeforeStep) break;
+            if (root.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Number) found = v.GetDouble();
+        }
+        return found;
     }
 
     public static string Name(ObjectiveKind k) => k switch { ObjectiveKind.Cpo => "cpo", ObjectiveKind.DrCpo => "dr-cpo", _ => "oo-rlhf" };

@@ -31,21 +31,35 @@ public sealed record DemoOptions
     public string Base { get; init; } = "tiny";
     /// <summary>X̃ samples drawn from FT for DR-CPO and OO-RLHF (0 = twice the training rows).</summary>
     public int UnlabeledSamples { get; init; }
-    /// <summary>λ of the likelihood anchor of the causal objectives (0 = the paper's objectives; see ObjectiveOptions).</summary>
+    /// <summary>λ of the likelihood anchor: with <see cref="PaperExact"/> a fixed λ (0 = the paper's objectives; see
+    /// ObjectiveOptions); otherwise the adaptive anchor's starting λ (0 = its default).</summary>
     public double AnchorWeight { get; init; }
+    /// <summary>The paper's exact objectives and per-epoch selection by the validation V̂ (overlap-aware training off).</summary>
+    public bool PaperExact { get; init; }
     /// <summary>Texts sampled from each model to measure its true value.</summary>
     public int EvalSamples { get; init; } = 600;
     public static DemoOptions Quick(string outDir, int seed) => new() { OutDir = outDir, Seed = seed, Rows = 800, FtSteps = 500, Epochs = 2, EvalSamples = 300 };
 }
 
 /// <summary>One model's row in the demo's results.</summary>
+/// <param name="TrueValue">Mean g* of the model's samples under the realistic reader (a text outside the grammar gets the world's floor).</param>
+/// <param name="PhraseSumValue">The same samples under the lenient phrase-sum score of the paper's setting.</param>
+/// <param name="TrueImprovement">TrueValue − FT's TrueValue.</param>
+/// <param name="Certificate">The run's held-out certificate of its improvement over FT (null for FT).</param>
 public sealed record DemoModelResult(string Name, string Objective, string OutcomeModel, double TrueValue, double CiLow, double CiHigh,
-    double StdError, int Samples, double FractionGrammatical, double? ValidationEssFraction, double Seconds);
+    double StdError, int Samples, double FractionGrammatical, double? ValidationEssFraction, double Seconds,
+    double PhraseSumValue = double.NaN, double TrueImprovement = 0, ImprovementCertificate? Certificate = null, string Certified = "",
+    double? FinalAnchorWeight = null, IReadOnlyList<string>? Alarms = null)
+{
+    /// <summary>True when the certified lower bound is at or below the true improvement (the bound held).</summary>
+    public bool? BoundHolds => Certificate is { } c && double.IsFinite(c.Lower) ? c.Lower <= TrueImprovement : null;
+}
 
 /// <summary>The demo's results (results.json).</summary>
 public sealed record DemoResults(int Seed, int Rows, double ValueUnderRandomization, double BestPossibleValue,
     IReadOnlyList<DemoModelResult> Models, double? OutcomeModelR2Randomized, double? OutcomeModelR2Confounded, double TotalSeconds,
-    double FtValidationLoss = double.NaN, long FtSteps = 0, double FtTargetLoss = double.NaN, double AnchorWeight = 0);
+    double FtValidationLoss = double.NaN, long FtSteps = 0, double FtTargetLoss = double.NaN, double AnchorWeight = 0,
+    bool PaperExact = false, double OutcomeFloor = double.NaN);
 
 /// <summary>
 /// The embedded default, end to end on a built-in world with known truth: simulate randomized and confounded
@@ -68,7 +82,9 @@ public static class Demo
         log.WriteLine($"world: {world.Grammar.Count} grammatical texts; true value under randomization {world.ExpectedValueUnderPR():F3}, best text {world.BestPossibleValue():F3} (\"{world.BestText()}\")");
         log.WriteLine($"data: {o.Rows} randomized rows -> {randomized}; {o.Rows} confounded rows -> {confounded}");
 
-        var spec = new DatasetSpec(randomized, "text") { OutcomeColumn = "outcome", HigherIsBetter = true, Kind = Data.OutcomeKind.Continuous };
+        // The log_propensity column (the exact design probabilities) serves the held-out certificate; the objectives use
+        // the FT model as P̂^R, as in the paper (ReferenceFromModel below).
+        var spec = new DatasetSpec(randomized, "text") { OutcomeColumn = "outcome", HigherIsBetter = true, Kind = Data.OutcomeKind.Continuous, LogPropensityColumn = "log_propensity" };
         var ds = DirectOutcomeDataset.Load(spec);
 
         // FT: the tiny model from scratch on the randomized texts
@@ -106,34 +122,41 @@ public static class Demo
             ("DR-CPO (confounded ĝ)", ObjectiveKind.DrCpo, gConfDir, "confounded"),
             ("OO-RLHF (confounded ĝ)", ObjectiveKind.OoRlhf, gConfDir, "confounded"),
         };
-        var results = new List<DemoModelResult> { Evaluate(world, "FT", "ft", "none", ftDir, o, null, ftSeconds) };
+        var ftResult = Evaluate(world, "FT", "ft", "none", ftDir, o, null, ftSeconds, null);
+        var results = new List<DemoModelResult> { ftResult };
+        var overlap = o.PaperExact ? OverlapOptions.PaperExact
+            : o.AnchorWeight > 0 ? OverlapOptions.Default with { InitialAnchorWeight = o.AnchorWeight } : OverlapOptions.Default;
         double? gR2 = null;
         foreach (var (name, kind, gDir, gLabel) in runs)
         {
             sw.Restart();
             var dir = Path.Combine(o.OutDir, Slug(name));
             log.WriteLine($"{name}: training from FT");
-            var summary = CausalRun.Execute(new CausalRunRequest(ds, ftDir, kind, gDir, 5, null, null, o.UnlabeledSamples, new ObjectiveOptions(AnchorWeight: o.AnchorWeight),
+            var summary = CausalRun.Execute(new CausalRunRequest(ds, ftDir, kind, gDir, 5, null, null, o.UnlabeledSamples,
+                new ObjectiveOptions(AnchorWeight: o.PaperExact ? o.AnchorWeight : 0),
                 new TrainerOptions { Epochs = o.Epochs, BatchSize = o.BatchSize, LearningRate = o.LearningRate, Seed = o.Seed },
-                0.2, dir, cache, null, progress?.Invoke(Slug(name)), RestartOnSettingsChange: true), log);
+                0.2, dir, cache, null, progress?.Invoke(Slug(name)), RestartOnSettingsChange: true,
+                Overlap: overlap, OutcomeFloor: world.OutcomeFloor, ReferenceFromModel: true), log);
             if (gDir is null && summary.OutcomeModelR2 is double r2) gR2 = r2;
-            results.Add(Evaluate(world, name, CausalRun.Name(kind), gLabel, dir, o, summary.ValidationEssFraction, sw.Elapsed.TotalSeconds));
+            var m = Evaluate(world, name, CausalRun.Name(kind), gLabel, dir, o, summary.ValidationEssFraction, sw.Elapsed.TotalSeconds, ftResult);
+            results.Add(m with { Certificate = summary.Certificate, Certified = summary.Certified, FinalAnchorWeight = summary.FinalAnchorWeight, Alarms = summary.Alarms });
         }
         var res = new DemoResults(o.Seed, o.Rows, world.ExpectedValueUnderPR(), world.BestPossibleValue(), results, gR2, gConfR2OnTruth, total.Elapsed.TotalSeconds,
-            ft.BestValidationLoss, ft.Steps, o.FtTargetLoss, o.AnchorWeight);
+            ft.BestValidationLoss, ft.Steps, o.FtTargetLoss, o.AnchorWeight, o.PaperExact, world.OutcomeFloor);
         Write(res, o.OutDir);
         return res;
     }
 
-    static DemoModelResult Evaluate(World world, string name, string objective, string g, string modelDir, DemoOptions o, double? ess, double seconds)
+    static DemoModelResult Evaluate(World world, string name, string objective, string g, string modelDir, DemoOptions o, double? ess, double seconds, DemoModelResult? ft)
     {
         var (model, tok) = Checkpoint.Load(modelDir);
         var gen = TextGenerator.Generate(model, tok, new string?[o.EvalSamples], new SamplerSettings { Seed = 10_000 + o.Seed });
         var texts = gen.Select(x => x.Text).ToArray();
-        TableWriter.Write(Path.Combine(modelDir, "samples.csv"), new[] { "text", "logprob", "true_mean" },
-            gen.Select(x => (IReadOnlyList<object?>)new object?[] { x.Text, x.LogProb, world.TrueMean(x.Text) }));
+        TableWriter.Write(Path.Combine(modelDir, "samples.csv"), new[] { "text", "logprob", "true_mean", "grammatical", "phrase_sum" },
+            gen.Select(x => (IReadOnlyList<object?>)new object?[] { x.Text, x.LogProb, world.TrueMean(x.Text), world.IsGrammatical(x.Text) ? 1 : 0, world.PhraseSumMean(x.Text) }));
         var tv = world.TrueValue(texts);
-        return new DemoModelResult(name, objective, g, tv.Mean, tv.CiLow, tv.CiHigh, tv.StdError, tv.N, tv.FractionGrammatical, ess, seconds);
+        return new DemoModelResult(name, objective, g, tv.Mean, tv.CiLow, tv.CiHigh, tv.StdError, tv.N, tv.FractionGrammatical, ess, seconds,
+            tv.PhraseSumMean, ft is null ? 0 : tv.Mean - ft.TrueValue);
     }
 
     static string Slug(string s) => new string(s.ToLowerInvariant().Select(c => char.IsLetterOrDigit(c) ? c : '-').ToArray()).Replace("ĝ", "g").Trim('-').Replace("--", "-");
@@ -151,13 +174,26 @@ public static class Demo
         sb.AppendLine($"Demo (seed {r.Seed}, {r.Rows} randomized rows). True value under randomization: {r.ValueUnderRandomization:F3}; best possible: {r.BestPossibleValue:F3}.");
         if (r.FtSteps > 0)
             sb.AppendLine($"FT: validation loss {r.FtValidationLoss:F3} nats/token after {r.FtSteps} steps (target {r.FtTargetLoss:F3}{(r.FtValidationLoss <= r.FtTargetLoss ? ", reached" : ", NOT reached")}). Whole run: {r.TotalSeconds:F0} s.");
-        if (r.AnchorWeight > 0)
-            sb.AppendLine($"Causal objectives with a likelihood anchor, λ = {r.AnchorWeight:G4} (not in the paper).");
+        if (r.PaperExact)
+            sb.AppendLine(r.AnchorWeight > 0 ? $"The paper's objectives (--paper-exact) with a fixed likelihood anchor, λ = {r.AnchorWeight:G4}." : "The paper's exact objectives (--paper-exact): no anchor, best epoch by the validation V̂.");
+        else
+            sb.AppendLine("Overlap-aware training (the default): adaptive likelihood anchor, checkpoint chosen by a certified bound on half the held-out rows, certified on the other half.");
+        sb.AppendLine($"True value: the realistic reader (a text outside the grammar gets {r.OutcomeFloor:G3}, the lowest rating). Phrase-sum: the paper's lenient yardstick (phrases count in any string).");
         sb.AppendLine();
-        sb.AppendLine("| model | outcome model ĝ | true value | 95% CI | grammatical | validation ESS |");
-        sb.AppendLine("|---|---|---|---|---|---|");
+        sb.AppendLine("| model | outcome model ĝ | true value | 95% CI | grammatical | phrase-sum | true Δ vs FT | certified Δ ≥ (95%) | λ at the chosen step | validation ESS |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var m in r.Models)
-            sb.AppendLine($"| {m.Name} | {m.OutcomeModel} | {m.TrueValue:F3} | [{m.CiLow:F3}, {m.CiHigh:F3}] | {m.FractionGrammatical:P0} | {(m.ValidationEssFraction is double e ? e.ToString("P0") : "–")} |");
+        {
+            string cert = m.Certificate is { } c ? (c.Estimable ? $"{c.Lower:F3}{(c.Certified ? "" : " (none)")}" : "not estimable") : "–";
+            sb.AppendLine($"| {m.Name} | {m.OutcomeModel} | {m.TrueValue:F3} | [{m.CiLow:F3}, {m.CiHigh:F3}] | {m.FractionGrammatical:P0} | {m.PhraseSumValue:F3} | " +
+                          $"{(m.Name == "FT" ? "–" : m.TrueImprovement.ToString("+0.000;-0.000"))} | {cert} | {(m.FinalAnchorWeight is double l ? l.ToString("G3") : "–")} | " +
+                          $"{(m.ValidationEssFraction is double e ? e.ToString("P0") : "–")} |");
+        }
+        var bounds = r.Models.Where(m => m.BoundHolds != null).ToList();
+        if (bounds.Count > 0)
+            sb.AppendLine().AppendLine($"Certified lower bound at or below the true improvement in {bounds.Count(m => m.BoundHolds == true)} of {bounds.Count} models.");
+        foreach (var m in r.Models.Where(m => m.Alarms is { Count: > 0 }))
+            foreach (var a in m.Alarms!) sb.AppendLine($"- ALARM ({m.Name}): {a}");
         return sb.ToString();
     }
 }

@@ -126,6 +126,8 @@ public sealed record PipelineConfig
         if (Ft.Steps < 0 || Ft.BatchSize < 1 || !(Ft.Lr > 0)) Fail("ft needs steps ≥ 0, batch_size ≥ 1 and lr > 0", "ft");
         if (Ft.StopAtLoss is double stop && !(stop > 0 && double.IsFinite(stop))) Fail("ft.stop_at_loss must be a positive number of nats per token (or left out)", "ft.stop_at_loss");
         if (Trainer.Epochs < 1 || Trainer.BatchSize < 1 || !(Trainer.Lr > 0)) Fail("trainer needs epochs ≥ 1, batch_size ≥ 1 and lr > 0", "trainer");
+        if (Trainer.AnchorWeight is double aw && !(aw >= 0 && double.IsFinite(aw))) Fail("trainer.anchor_weight must be a finite number ≥ 0", "trainer.anchor_weight");
+        if (Trainer.OutcomeFloor is double of && !double.IsFinite(of)) Fail("trainer.outcome_floor must be a finite number", "trainer.outcome_floor");
         if (Trainer.Normalization is not ("self" or "ht")) Fail("trainer.normalization must be \"self\" or \"ht\"", "trainer.normalization");
         if (!(Trainer.ValidationFraction > 0 && Trainer.ValidationFraction < 1)) Fail("trainer.validation_fraction must be strictly between 0 and 1", "trainer.validation_fraction");
         if (OutcomeModel.Folds < 2) Fail("outcome_model.folds must be at least 2 (cross-fitting)", "outcome_model.folds");
@@ -232,6 +234,12 @@ public sealed record PipelineTrainerConfig
     public string Normalization { get; init; } = "self";
     /// <summary>Optional clip of log importance ratios.</summary>
     public double? MaxLogWeight { get; init; }
+    /// <summary>λ of the likelihood anchor: the adaptive anchor's starting value (null: its default), or with <see cref="PaperExact"/> a fixed λ (null: off).</summary>
+    public double? AnchorWeight { get; init; }
+    /// <summary>The paper's exact objective and per-epoch selection by the validation V̂ (overlap-aware training off).</summary>
+    public bool PaperExact { get; init; }
+    /// <summary>The outcome assumed for a text outside the data's support when certifying the improvement over FT (null: the worst training outcome).</summary>
+    public double? OutcomeFloor { get; init; }
 }
 
 /// <summary>The outcome model ĝ.</summary>

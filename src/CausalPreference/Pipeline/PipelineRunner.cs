@@ -101,10 +101,13 @@ public static partial class PipelineRunner
             var dir = P("models/" + r.Name);
             manifest.Run("train:" + r.Name, fp, ["models/" + r.Name + "/" + Checkpoint.WeightsFile, "models/" + r.Name + "/run.json"], () =>
             {
-                var objective = new ObjectiveOptions(c.Trainer.Normalization == "ht" ? WeightNormalization.HorvitzThompson : WeightNormalization.SelfNormalized, c.Trainer.MaxLogWeight);
+                var objective = new ObjectiveOptions(c.Trainer.Normalization == "ht" ? WeightNormalization.HorvitzThompson : WeightNormalization.SelfNormalized, c.Trainer.MaxLogWeight,
+                    c.Trainer.PaperExact ? c.Trainer.AnchorWeight ?? 0 : 0);
+                var overlap = c.Trainer.PaperExact ? OverlapOptions.PaperExact
+                    : OverlapOptions.Default with { InitialAnchorWeight = c.Trainer.AnchorWeight is double aw && aw > 0 ? aw : OverlapOptions.Default.InitialAnchorWeight };
                 CausalRun.Execute(new CausalRunRequest(trainPool, ftPath, r.Kind, r.ConfoundedG ? P("outcome/confounded") : null, c.OutcomeModel.Folds,
                     null, null, c.M, objective, TrainerOptionsFor(c, r.SeedOffset), c.Trainer.ValidationFraction, dir, cache, device,
-                    progress?.Invoke(r.Name), RestartOnSettingsChange: true), log);
+                    progress?.Invoke(r.Name), RestartOnSettingsChange: true, Overlap: overlap, OutcomeFloor: c.Trainer.OutcomeFloor), log);
             });
             modelFp[r.Name] = fp;
             modelPath[r.Name] = dir;

@@ -10,7 +10,7 @@ namespace CausalPreference.Pipeline;
 
 /// <summary>One trained model in the report.</summary>
 public sealed record ModelRow(string Name, string Objective, string OutcomeModel, long TrainerSeed, int? BestEpoch, double? ValidationEssFraction,
-    double? TrainingOutcomeModelR2, double? TrainingOutcomeModelAuc);
+    double? TrainingOutcomeModelR2, double? TrainingOutcomeModelAuc, string? Certified = null, IReadOnlyList<string>? Alarms = null);
 
 /// <summary>Confounding impact of one method (SPEC §6 Table 4): 0.5 − win rate of the unconfounded model over the confounded one.</summary>
 public sealed record ImpactRow(string Method, string Unconfounded, string Confounded, string Judge, double WinRate, double Impact, double Lower, double Upper,
@@ -39,7 +39,8 @@ public static partial class PipelineRunner
         foreach (var r in runs)
         {
             var s = JsonSerializer.Deserialize<CausalRunSummary>(File.ReadAllText(P($"models/{r.Name}/run.json")))!;
-            models.Add(new ModelRow(r.Name, CausalRun.Name(r.Kind), r.GLabel, c.Seed + r.SeedOffset, s.BestEpoch, s.ValidationEssFraction, s.OutcomeModelR2, s.OutcomeModelAuc));
+            models.Add(new ModelRow(r.Name, CausalRun.Name(r.Kind), r.GLabel, c.Seed + r.SeedOffset, s.BestEpoch, s.ValidationEssFraction, s.OutcomeModelR2, s.OutcomeModelAuc,
+                string.IsNullOrEmpty(s.Certified) ? null : s.Certified, s.Alarms));
         }
         var impacts = judged.Where(j => j.Kind == "confounding").Select(j =>
         {
@@ -111,6 +112,11 @@ public static partial class PipelineRunner
         sb.AppendLine("|---|---|---|---|---|---|---|");
         foreach (var m in r.Models)
             sb.AppendLine($"| {m.Name} | {m.Objective} | {m.OutcomeModel} | {m.TrainerSeed} | {m.BestEpoch?.ToString(CultureInfo.InvariantCulture) ?? "–"} | {(m.ValidationEssFraction is double v ? v.ToString("P0", CultureInfo.InvariantCulture) : "–")} | {(m.TrainingOutcomeModelR2 is double q ? F(q) : "–")} |");
+        sb.AppendLine();
+        foreach (var m in r.Models.Where(m => m.Certified != null))
+            sb.AppendLine($"- {m.Name}: {m.Certified}");
+        foreach (var m in r.Models.Where(m => m.Alarms is { Count: > 0 }))
+            foreach (var alarm in m.Alarms!) sb.AppendLine($"- ALARM ({m.Name}): {alarm}");
         sb.AppendLine();
 
         sb.AppendLine($"## Value estimates on the {p.TestRows} held-out rows (95% CI)").AppendLine();

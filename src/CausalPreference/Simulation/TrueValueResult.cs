@@ -1,7 +1,7 @@
 namespace CausalPreference.Simulation;
 
 /// <summary>
-/// The true value of a set of texts (e.g. samples from a trained model): the mean of g* over them, with a normal
+/// The true value of a set of texts (e.g. samples from a trained model) under the realistic reader: the mean of g* over them, with a normal
 /// 95% interval mean ± 1.96·sd/√N (sample sd, N−1 denominator) that reflects only the sampling of the texts.
 /// </summary>
 /// <param name="Mean">Mean of g*(x) over the texts.</param>
@@ -10,4 +10,7 @@ namespace CausalPreference.Simulation;
 /// <param name="CiHigh">Mean + 1.96·StdError.</param>
 /// <param name="N">Number of texts.</param>
 /// <param name="FractionGrammatical">Share of texts that the grammar generates exactly (P^R(x) &gt; 0).</param>
-public sealed record TrueValueResult(double Mean, double StdError, double CiLow, double CiHigh, int N, double FractionGrammatical);
+/// <param name="PhraseSumMean">Mean of the lenient phrase-sum score (<see cref="World.PhraseSumMean"/>) over the same texts, for comparison with the paper's setting.</param>
+/// <param name="PhraseSumStdError">Its sd/√N.</param>
+public sealed record TrueValueResult(double Mean, double StdError, double CiLow, double CiHigh, int N, double FractionGrammatical,
+    double PhraseSumMean = double.NaN, double PhraseSumStdError = double.NaN);

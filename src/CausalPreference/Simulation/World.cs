@@ -8,8 +8,15 @@ namespace CausalPreference.Simulation;
 /// <para><b>P^R.</b> A text is one option per slot, in slot order, joined by single spaces; slots are drawn
 /// independently with the configured probabilities. <see cref="LogPropensity"/> is exact for that string and −∞ for
 /// any other string (no trimming or case folding: P^R is a distribution over exact strings).</para>
-/// <para><b>g*.</b> Lexical and defined for any text (see <see cref="WorldConfig"/>): g*(x) = η(x) for continuous
-/// worlds, sigmoid(η(x)) for binary ones. It is the causal mean response of the target population.</para>
+/// <para><b>g* (the realistic reader).</b> For a grammatical text, g*(x) = η(x) for continuous worlds and sigmoid(η(x))
+/// for binary ones (see <see cref="WorldConfig"/>). A text the grammar cannot produce — a broken word, a dropped noun,
+/// an invented phrase — gets the lowest mean outcome the world allows, <see cref="OutcomeFloor"/>: a reader shown
+/// gibberish rates it lowest, however many of the good phrases it contains. This is the causal mean response of the
+/// target population, and the truth every "true value" in this project measures.</para>
+/// <para><b>The phrase-sum score</b> (<see cref="PhraseSumMean"/>) is the older, lenient yardstick, kept for comparison
+/// with the paper's setting: η(x) for ANY string, adding a phrase's effect wherever its words occur. It rewards
+/// "secret garden for everyonee rescues" as highly as a real headline, so a model that breaks its grammar while keeping
+/// good phrases looks better under it than it is.</para>
 /// <para><b>Randomized data.</b> X ~ P^R independently of the reader; Y = g*(X) + Normal(0, sd), or Bernoulli(g*(X)).</para>
 /// <para><b>Confounded data</b> (SPEC §5.1, "haters"). A hidden trait U ~ Bernoulli(π). U = 0 readers see X ~ P^R;
 /// U = 1 readers seek out the best texts and respond very negatively: Y = η(X) − effect·U + noise (continuous) or
@@ -34,6 +41,13 @@ public sealed class World
     readonly double[] _tiltedCumulative;     // exposure distribution of U = 1 readers, over Grammar order
     readonly int _minLength, _maxLength;
     readonly double _gMin, _gMax;
+
+    /// <summary>
+    /// The mean outcome the realistic reader gives a text the grammar cannot produce: <see cref="WorldConfig.UngrammaticalOutcome"/>
+    /// when set (the default continuous world: 1, the bottom of its 1–7 scale), else the lowest g* over the grammar
+    /// (continuous worlds) or 0 (binary worlds).
+    /// </summary>
+    public double OutcomeFloor { get; }
 
     /// <summary>The configuration (validated).</summary>
     public WorldConfig Config { get; }
@@ -81,10 +95,15 @@ public sealed class World
         {
             double lp = 0;
             for (int s = 0; s < slots.Count; s++) lp += _logProb[s][combos[i][s]];
-            grammar[i] = new GrammarText(texts[i], combos[i], lp, TrueMean(texts[i]));
+            grammar[i] = new GrammarText(texts[i], combos[i], lp, PhraseSumMean(texts[i]));
         }
         Grammar = grammar;
         _byText = grammar.ToDictionary(g => g.Text, StringComparer.Ordinal);
+        double lowest = grammar.Min(g => g.TrueMean);
+        OutcomeFloor = Config.UngrammaticalOutcome ?? (Config.Kind == OutcomeKind.Binary ? 0.0 : lowest);
+        if (OutcomeFloor > lowest + 1e-12)
+            throw new IO.InputException($"the outcome of an ungrammatical text ({OutcomeFloor}) is above the lowest grammatical text's mean outcome ({lowest:G6}); " +
+                "a reader must not prefer gibberish to a real text: lower ungrammatical_outcome.");
 
         // U = 1 exposure: q1(x) ∝ P^R(x)·h(x)/(1 − h(x)); π = Z/(1 + Z) makes P(U = 1 | x) = h(x).
         _gMin = grammar.Min(g => g.TrueMean);
@@ -160,8 +179,22 @@ public sealed class World
         return eta - Config.LengthPenaltyPerChar * outside;
     }
 
-    /// <summary>The true mean outcome g*(x) on Y's coding (a probability for binary worlds); defined for any text.</summary>
+    /// <summary>
+    /// The true mean outcome g*(x) on Y's coding (a probability for binary worlds), as the realistic reader responds:
+    /// g* of the grammar for a grammatical text, <see cref="OutcomeFloor"/> for any other text.
+    /// </summary>
     public double TrueMean(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return _byText.TryGetValue(text, out var g) ? g.TrueMean : OutcomeFloor;
+    }
+
+    /// <summary>
+    /// The lenient phrase-sum score of the paper's setting (η(x), or sigmoid(η(x)) for binary worlds), defined for any
+    /// string: a phrase's effect counts wherever its words occur, grammatical or not. Equal to <see cref="TrueMean"/> on
+    /// the grammar; kept for comparison only.
+    /// </summary>
+    public double PhraseSumMean(string text)
     {
         double eta = LinearScore(text);
         return Config.Kind == OutcomeKind.Binary ? Sigmoid(eta) : eta;
@@ -221,8 +254,9 @@ public sealed class World
     }
 
     /// <summary>
-    /// The true value of a set of texts (e.g. samples from a model): mean of g*, with a 95% interval
-    /// mean ± 1.96·sd/√N that reflects the sampling of the texts only.
+    /// The true value of a set of texts (e.g. samples from a model): mean of g* under the realistic reader, with a 95%
+    /// interval mean ± 1.96·sd/√N that reflects the sampling of the texts only; also the grammatical share and the
+    /// lenient phrase-sum score of the same texts.
     /// </summary>
     public TrueValueResult TrueValue(IReadOnlyList<string> texts)
     {
@@ -230,20 +264,27 @@ public sealed class World
         if (texts.Count == 0) throw new ArgumentException("TrueValue needs at least one text", nameof(texts));
         int n = texts.Count, grammatical = 0;
         var g = new double[n];
+        var phraseSum = new double[n];
         for (int i = 0; i < n; i++)
         {
             g[i] = TrueMean(texts[i]);
+            phraseSum[i] = PhraseSumMean(texts[i]);
             if (IsGrammatical(texts[i])) grammatical++;
         }
-        double mean = g.Average();
-        double se = double.NaN;
-        if (n >= 2)
-        {
-            double ss = 0;
-            foreach (var v in g) ss += (v - mean) * (v - mean);
-            se = Math.Sqrt(ss / (n - 1)) / Math.Sqrt(n);
-        }
-        return new TrueValueResult(mean, se, mean - 1.96 * se, mean + 1.96 * se, n, (double)grammatical / n);
+        var (mean, se) = MeanAndStdError(g);
+        var (psMean, psSe) = MeanAndStdError(phraseSum);
+        return new TrueValueResult(mean, se, mean - Z95 * se, mean + Z95 * se, n, (double)grammatical / n, psMean, psSe);
+    }
+
+    const double Z95 = 1.96; // the documented interval: mean ± 1.96·sd/√N
+
+    static (double Mean, double StdError) MeanAndStdError(double[] v)
+    {
+        double mean = v.Average();
+        if (v.Length < 2) return (mean, double.NaN);
+        double ss = 0;
+        foreach (var x in v) ss += (x - mean) * (x - mean);
+        return (mean, Math.Sqrt(ss / (v.Length - 1)) / Math.Sqrt(v.Length));
     }
 
     /// <summary>Exact E_{X~P^R}[g*(X)], by enumerating the grammar.</summary>

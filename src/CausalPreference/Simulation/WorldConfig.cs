@@ -31,6 +31,12 @@ public sealed record WorldConfig
     /// <summary>Penalty per character by which a text is shorter than the shortest or longer than the longest grammatical text.</summary>
     public double LengthPenaltyPerChar { get; init; } = 0.02;
 
+    /// <summary>
+    /// The realistic reader's mean outcome for a text the grammar cannot produce (on Y's coding). Null: the lowest g*
+    /// over the grammar for continuous worlds, 0 for binary ones. Must not exceed the lowest grammatical g*.
+    /// </summary>
+    public double? UngrammaticalOutcome { get; init; }
+
     /// <summary>Standard deviation of the Normal noise added to continuous outcomes (unused for binary worlds).</summary>
     public double NoiseSd { get; init; } = 1.0;
 
@@ -52,7 +58,8 @@ public sealed record WorldConfig
     /// <summary>
     /// The default continuous world: short headline-like texts "subject verb object ending" (28–48 characters,
     /// 5·5·5·4 = 500 texts), a 1–7 rating-like outcome with E_{P^R}[g*] ≈ 3.4, best g* = 6.8 (a text with
-    /// P^R ≈ 0.00034), noise sd 1.
+    /// P^R ≈ 0.00034), noise sd 1. The realistic reader rates a text outside the grammar 1, the bottom of the scale
+    /// (the worst grammatical text has g* = 1.6).
     /// </summary>
     public static WorldConfig Default() => new()
     {
@@ -65,15 +72,17 @@ public sealed record WorldConfig
         ],
         Interactions = [new("rescues", "lost kitten", 0.7)],
         Intercept = 3.0,
+        UngrammaticalOutcome = 1.0,
         NoiseSd = 1.0,
         Kind = OutcomeKind.Continuous,
     };
 
     /// <summary>
     /// The default binary world: the same grammar and effects as <see cref="Default"/> on the logit scale with
-    /// intercept −0.5, so P(Y=1) under P^R averages ≈ 0.46 while the best text reaches ≈ 0.96; haters' logit shift 6.
+    /// intercept −0.5, so P(Y=1) under P^R averages ≈ 0.46 while the best text reaches ≈ 0.96; haters' logit shift 6. A text
+    /// outside the grammar gets probability 0.
     /// </summary>
-    public static WorldConfig DefaultBinary() => Default() with { Intercept = -0.5, Kind = OutcomeKind.Binary, ConfounderEffect = 6.0 };
+    public static WorldConfig DefaultBinary() => Default() with { Intercept = -0.5, Kind = OutcomeKind.Binary, ConfounderEffect = 6.0, UngrammaticalOutcome = 0.0 };
 
     static readonly Regex PhrasePattern = new("^[a-z0-9]+( [a-z0-9]+)*$", RegexOptions.CultureInvariant);
 
@@ -118,6 +127,8 @@ public sealed record WorldConfig
         if (!(NoiseSd >= 0) || double.IsInfinity(NoiseSd)) throw new InputException("the noise sd must be a finite number ≥ 0.");
         if (!(ConfounderShareAtWorst > 0 && ConfounderShareAtWorst <= ConfounderShareAtBest && ConfounderShareAtBest < 1))
             throw new InputException($"the haters' shares must satisfy 0 < at-worst ≤ at-best < 1; got {ConfounderShareAtWorst} and {ConfounderShareAtBest}.");
+        if (UngrammaticalOutcome is double u && (!double.IsFinite(u) || (Kind == OutcomeKind.Binary && u is < 0 or > 1)))
+            throw new InputException($"the ungrammatical outcome must be a finite number (a probability for binary worlds); got {u}.");
         if (!double.IsFinite(ConfounderEffect)) throw new InputException("the confounder effect must be finite.");
     }
 }

@@ -38,13 +38,22 @@ public static class CausalTrainer
     /// method is never resumed or reused as if it were current (`train` then asks for --force or another --out; the
     /// pipeline reruns the stage). 2: DR-CPO's X̃ per step equals its rows per step (<see cref="TildeIndices"/>).
     /// </summary>
-    public const string MethodVersion = "2";
+    public const string MethodVersion = "3";
 
+    /// <summary>
+    /// Trains the policy. With <paramref name="overlap"/> enabled (see <see cref="OverlapOptions"/>) the likelihood anchor's
+    /// λ is adapted during training (the fixed <see cref="ObjectiveOptions.AnchorWeight"/> is then ignored), and when
+    /// <paramref name="certify"/> is given, every validation pass computes the held-out certificate of the current policy
+    /// and the checkpoint with the highest lower bound is kept (instead of the highest validation V̂).
+    /// </summary>
     public static TrainResult Train(CausalLM policy, ITokenizer tok, ObjectiveKind kind, CausalData train, CausalData? validation,
         ObjectiveOptions objective, TrainerOptions opts, string outDir, string fingerprint,
         IProgress<TrainingProgress>? progress = null, CancellationToken ct = default, long stopAfterSteps = long.MaxValue,
-        bool restartOnSettingsChange = false)
+        bool restartOnSettingsChange = false, OverlapOptions? overlap = null, Func<ImprovementCertificate>? certify = null)
     {
+        overlap ??= OverlapOptions.PaperExact;
+        overlap.Validate();
+        var controller = overlap.Enabled ? new AnchorController(overlap) : null;
         Check(kind, train, "training");
         if (validation != null) Check(kind, validation, "validation");
         bool labelledItems = kind != ObjectiveKind.OoRlhf;
@@ -59,18 +68,22 @@ public static class CausalTrainer
             ObjectiveInputs inputs;
             long tokens = 0;
             Tensor? anchor = null; // the likelihood anchor's NLL per token, on the step's own texts (ObjectiveOptions.AnchorWeight)
+            double anchorWeight = controller?.Weight ?? objective.AnchorWeight;
+            double[] stepLogRatios;
             if (kind == ObjectiveKind.OoRlhf)
             {
                 var (lp, t) = PolicyLogp(policy, tok, train.TildeTexts!, train.TildePrompts, c.Indices, ctx);
                 tokens += t;
-                if (objective.AnchorWeight > 0) anchor = Objectives.LikelihoodAnchor(lp, t);
+                if (anchorWeight > 0) anchor = Objectives.LikelihoodAnchor(lp, t);
+                stepLogRatios = LogRatios(lp, train.TildeF0Logp!, c.Indices);
                 inputs = ObjectiveInputs.ForOoRlhf(lp, Pick(train.TildeF0Logp!, c.Indices), Pick(train.TildeOutcomeHat!, c.Indices));
             }
             else
             {
                 var (lp, t) = PolicyLogp(policy, tok, train.Texts, train.Prompts, c.Indices, ctx);
                 tokens += t;
-                if (objective.AnchorWeight > 0) anchor = Objectives.LikelihoodAnchor(lp, t);
+                if (anchorWeight > 0) anchor = Objectives.LikelihoodAnchor(lp, t);
+                stepLogRatios = LogRatios(lp, train.ReferenceLogp, c.Indices);
                 Tensor? lpT = null, f0 = null, gT = null;
                 if (kind == ObjectiveKind.DrCpo)
                 {
@@ -86,14 +99,44 @@ public static class CausalTrainer
             metrics["value"] = r.Value.item<double>();
             AddDiagnostics(metrics, r.LabelledWeights ?? r.UnlabelledWeights, "");
             if (r.LabelledWeights != null && r.UnlabelledWeights != null) AddDiagnostics(metrics, r.UnlabelledWeights, "tilde_");
+            if (controller != null)
+            {
+                metrics["anchor_weight"] = anchorWeight;
+                controller.Observe(stepLogRatios);
+                if (double.IsFinite(controller.LastWindowEssFraction)) metrics["window_ess_fraction"] = controller.LastWindowEssFraction;
+            }
             if (anchor is null) return new StepOutput(r.Loss, tokens, metrics);
             metrics["anchor_nll"] = anchor.item<double>();
-            return new StepOutput(r.Loss + objective.AnchorWeight * anchor, tokens, metrics);
+            return new StepOutput(r.Loss + anchorWeight * anchor, tokens, metrics);
         }
 
         Func<EvalOutput>? eval = validation is null ? null : () => Evaluate(policy, tok, kind, validation, objective);
-        return TrainLoop.Run(policy, tok, items, Step, eval, opts, outDir, fingerprint + "|method " + MethodVersion, progress, ct, stopAfterSteps: stopAfterSteps,
-            restartOnSettingsChange: restartOnSettingsChange);
+        if (eval != null && overlap.Enabled && certify != null)
+        {
+            var plain = eval;
+            eval = () =>
+            {
+                var ev = plain();
+                var cert = certify();
+                policy.eval();
+                var metrics = new Dictionary<string, double>(ev.Metrics ?? new Dictionary<string, double>())
+                {
+                    ["selection_improvement"] = cert.Improvement, ["selection_lower_bound"] = cert.Lower, ["selection_ess_fraction"] = cert.EssFraction,
+                };
+                // the checkpoint with the highest lower bound is kept (the loop keeps the lowest loss); one that rests on too few rows is never preferred
+                double loss = cert.Estimable ? -cert.Lower : 1e9 - cert.EssFraction;
+                return new EvalOutput(loss, metrics);
+            };
+        }
+        var carry = controller is null ? null : new TrainCarry(controller.Save, controller.Load);
+        return TrainLoop.Run(policy, tok, items, Step, eval, opts, outDir, fingerprint + "|method " + MethodVersion + "|overlap " + overlap, progress, ct, stopAfterSteps: stopAfterSteps,
+            restartOnSettingsChange: restartOnSettingsChange, carry: carry);
+    }
+
+    static double[] LogRatios(Tensor policyLogp, double[] reference, int[] idx)
+    {
+        var lp = policyLogp.detach().to(ScalarType.Float64).cpu().data<double>().ToArray();
+        return lp.Select((v, k) => v - reference[idx[k]]).ToArray();
     }
 
     /// <summary>

@@ -15,12 +15,20 @@ public sealed record StepContext(int[] Indices, int Epoch, int Batch, int Batche
 /// <summary>What one optimizer step's loss function returns.</summary>
 public sealed record StepOutput(Tensor Loss, long Tokens, IReadOnlyDictionary<string, double>? Metrics = null);
 
+/// <summary>
+/// State a step function keeps across steps (e.g. the adaptive anchor's λ), saved with every checkpoint and restored on
+/// resume, so that a resumed run continues exactly.
+/// </summary>
+public sealed record TrainCarry(Func<Dictionary<string, double>> Save, Action<IReadOnlyDictionary<string, double>?> Load);
+
 /// <summary>What one validation pass returns: the loss that selects the best checkpoint, and any metrics.</summary>
 public sealed record EvalOutput(double Loss, IReadOnlyDictionary<string, double>? Metrics = null);
 
 /// <summary>Summary of a finished run (also written to training.json).</summary>
+/// <param name="Epochs">One summary per validation pass (at each epoch end, and every <see cref="TrainerOptions.EvaluateEvery"/> steps).</param>
+/// <param name="BestStep">The step of the kept checkpoint.</param>
 public sealed record TrainResult(int BestEpoch, double BestValidationLoss, long Steps, bool Resumed, IReadOnlyList<Dictionary<string, double>> Epochs,
-    bool StoppedEarly = false);
+    bool StoppedEarly = false, long BestStep = 0);
 
 /// <summary>
 /// The optimization loop shared by FT and the causal objectives (the HF Trainer equivalent of SPEC §10.11):
@@ -35,12 +43,14 @@ public static class TrainLoop
     static readonly JsonSerializerOptions StateJson = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     sealed record State(long Step, int Epoch, int BatchInEpoch, double BestLoss, int BestEpoch, string Settings,
-                        List<Dictionary<string, double>> Epochs, bool Finished, bool StoppedEarly = false);
+                        List<Dictionary<string, double>> Epochs, bool Finished, bool StoppedEarly = false, long BestStep = 0,
+                        Dictionary<string, double>? Carry = null);
 
     public static TrainResult Run(CausalLM model, ITokenizer tok, int itemCount, Func<StepContext, StepOutput> step,
         Func<EvalOutput>? evaluate, TrainerOptions opts, string outDir, string settingsFingerprint,
         IProgress<TrainingProgress>? progress = null, CancellationToken ct = default,
-        Action<string>? saveExtra = null, long stopAfterSteps = long.MaxValue, bool restartOnSettingsChange = false)
+        Action<string>? saveExtra = null, long stopAfterSteps = long.MaxValue, bool restartOnSettingsChange = false,
+        TrainCarry? carry = null)
     {
         opts.Validate();
         if (itemCount < 1) throw new InputException("there is nothing to train on (0 training rows)");
@@ -72,13 +82,14 @@ public static class TrainLoop
         {
             var saved = JsonSerializer.Deserialize<State>(File.ReadAllText(stateFile), StateJson)!;
             if (saved.Finished && Checkpoint.IsCheckpoint(outDir))
-                return new TrainResult(saved.BestEpoch, saved.BestLoss, saved.Step, true, saved.Epochs, saved.StoppedEarly);
+                return new TrainResult(saved.BestEpoch, saved.BestLoss, saved.Step, true, saved.Epochs, saved.StoppedEarly, saved.BestStep);
             var snapshot = SnapshotDir(stateDir, saved.Step);
             if (!Directory.Exists(snapshot)) snapshot = stateDir; // a state saved before snapshots had their own folder
             model.load_safetensors(Path.Combine(snapshot, "model.safetensors"), strict: false);
             optimizer.load_state_dict(Path.Combine(snapshot, "optimizer.bin"));
             state = saved;
             resumed = true;
+            carry?.Load(saved.Carry);
             TrimLog(logFile, state.Step);
         }
         try { Directory.CreateDirectory(outDir); }
@@ -142,11 +153,12 @@ public static class TrainLoop
                 var tps = tokensSinceStart / Math.Max(1e-9, sw.Elapsed.TotalSeconds);
                 progress?.Report(new TrainingProgress(epoch + 1, state.Step, totalSteps, lossValue, lr, tps, metrics ?? new Dictionary<string, double>()));
                 bool endOfEpoch = bi + 1 == batchesPerEpoch;
-                if (endOfEpoch)
+                bool evalNow = endOfEpoch || (opts.EvaluateEvery > 0 && evaluate != null && state.Step % opts.EvaluateEvery == 0);
+                if (evalNow)
                 {
                     var ev = evaluate?.Invoke();
                     model.train();
-                    var summary = new Dictionary<string, double> { ["epoch"] = epoch + 1, ["step"] = state.Step, ["train_loss"] = lossValue };
+                    var summary = new Dictionary<string, double> { ["epoch"] = endOfEpoch ? epoch + 1 : epoch + (bi + 1.0) / batchesPerEpoch, ["step"] = state.Step, ["train_loss"] = lossValue };
                     if (ev != null)
                     {
                         summary["validation_loss"] = ev.Loss;
@@ -156,22 +168,23 @@ public static class TrainLoop
                     var epochs = new List<Dictionary<string, double>>(state.Epochs) { summary };
                     double score = ev?.Loss ?? lossValue;
                     bool better = !opts.KeepBest || score < state.BestLoss || state.BestEpoch < 0;
-                    state = state with { Epochs = epochs, Epoch = epoch + 1, BatchInEpoch = 0 };
+                    state = state with { Epochs = epochs };
+                    if (endOfEpoch) state = state with { Epoch = epoch + 1, BatchInEpoch = 0 };
                     if (better)
                     {
-                        state = state with { BestLoss = score, BestEpoch = epoch + 1 };
+                        state = state with { BestLoss = score, BestEpoch = epoch + 1, BestStep = state.Step };
                         SaveWeights(model, Path.Combine(stateDir, "best.safetensors"));
                     }
-                    if (ev != null && opts.StopAtValidationLoss is double target && ev.Loss <= target && epoch + 1 < opts.Epochs)
+                    if (endOfEpoch && ev != null && opts.StopAtValidationLoss is double target && ev.Loss <= target && epoch + 1 < opts.Epochs)
                         state = state with { StoppedEarly = true };
-                    SaveState(model, optimizer, stateDir, state);
+                    SaveState(model, optimizer, stateDir, state, carry);
                     if (state.StoppedEarly) break;
                 }
                 else if (state.Step % opts.CheckpointEvery == 0)
-                    SaveState(model, optimizer, stateDir, state);
+                    SaveState(model, optimizer, stateDir, state, carry);
                 if (stepsThisRun >= stopAfterSteps)
                 {
-                    SaveState(model, optimizer, stateDir, state);
+                    SaveState(model, optimizer, stateDir, state, carry);
                     throw new OperationCanceledException($"stopped after {stepsThisRun} steps as asked; run the same command again to resume");
                 }
             }
@@ -181,10 +194,10 @@ public static class TrainLoop
         if (opts.KeepBest && File.Exists(best)) model.load_safetensors(best, strict: false);
         model.eval();
         Checkpoint.Save(model, tok, outDir, saveExtra, saveAdapters: true);
-        var result = new TrainResult(state.BestEpoch, state.BestLoss, state.Step, resumed, state.Epochs, state.StoppedEarly);
+        var result = new TrainResult(state.BestEpoch, state.BestLoss, state.Step, resumed, state.Epochs, state.StoppedEarly, state.BestStep);
         AtomicFile.WriteAllText(Path.Combine(outDir, "training.json"), JsonSerializer.Serialize(new
         {
-            best_epoch = result.BestEpoch, best_validation_loss = double.IsFinite(result.BestValidationLoss) ? result.BestValidationLoss : (double?)null,
+            best_epoch = result.BestEpoch, best_step = result.BestStep, best_validation_loss = double.IsFinite(result.BestValidationLoss) ? result.BestValidationLoss : (double?)null,
             steps = result.Steps, resumed = result.Resumed, stopped_early = result.StoppedEarly, epochs = result.Epochs, options = opts,
         }, new JsonSerializerOptions { WriteIndented = true }));
         state = state with { Finished = true };
@@ -237,8 +250,9 @@ public static class TrainLoop
     /// atomically, commits it: a crash at any point leaves state.json naming a complete snapshot whose weights and
     /// optimizer belong to the same step (never new weights with an older optimizer). Older snapshots are then removed.
     /// </summary>
-    static void SaveState(CausalLM model, TorchSharp.Modules.OptimizerHelper optimizer, string dir, State state)
+    static void SaveState(CausalLM model, TorchSharp.Modules.OptimizerHelper optimizer, string dir, State state, TrainCarry? carry)
     {
+        state = state with { Carry = carry?.Save() };
         var snapshot = SnapshotDir(dir, state.Step);
         Directory.CreateDirectory(snapshot);
         SaveWeights(model, Path.Combine(snapshot, "model.safetensors"));

@@ -19,6 +19,8 @@ public sealed record TrainerOptions
     public long Seed { get; init; } = 42;
     /// <summary>Save a resumable state every this many steps (and at each epoch end).</summary>
     public int CheckpointEvery { get; init; } = 200;
+    /// <summary>Also evaluate on the validation split every this many steps (0: only at each epoch end); each pass is a checkpoint candidate.</summary>
+    public int EvaluateEvery { get; init; }
     /// <summary>Evaluate on the validation split at each epoch end and keep the best model (lowest validation loss).</summary>
     public bool KeepBest { get; init; } = true;
     /// <summary>Stop after the first epoch whose validation loss is at or below this (null: run every epoch). The learning

@@ -6,11 +6,10 @@ namespace CausalPreference.Tests.Data;
 /// <summary>Loads the real data files in ../shared/data; returns early (with a message) where that folder is absent.</summary>
 public sealed class SharedDataTests(ITestOutputHelper output)
 {
-    [Fact]
+    [SharedDataFact("upworthy_headlines_2013_2014.csv")]
     public void Upworthy_Loads_As_Binomial_And_GroupSplit_Keeps_Tests_Together()
     {
-        var path = TestData.File("upworthy_headlines_2013_2014.csv");
-        if (path == null) { output.WriteLine(TestData.SkipMessage); return; }
+        var path = TestData.File("upworthy_headlines_2013_2014.csv")!;
         var ds = DirectOutcomeDataset.Load(new DatasetSpec(path, "headline")
         { ClicksColumn = "clicks", ImpressionsColumn = "impressions", GroupColumn = "test_id" });
         output.WriteLine(ds.Describe());
@@ -25,11 +24,10 @@ public sealed class SharedDataTests(ITestOutputHelper output)
         Assert.InRange(val.Rows.Count, 1509, 1600); // round(0.2 * 7543) = 1509, overshoot by less than one test's arms
     }
 
-    [Fact]
+    [SharedDataFact("emobank_reader.csv")]
     public void EmoBank_Loads_Every_Row()
     {
-        var path = TestData.File("emobank_reader.csv");
-        if (path == null) { output.WriteLine(TestData.SkipMessage); return; }
+        var path = TestData.File("emobank_reader.csv")!;
         var ds = DirectOutcomeDataset.Load(new DatasetSpec(path, "text") { OutcomeColumn = "V" });
         output.WriteLine(ds.Describe());
         Assert.Equal(10325, ds.Rows.Count);

@@ -52,7 +52,31 @@ public class CliEndToEndTests
             Assert.True(File.Exists(Path.Combine(outDir, "train_log.jsonl")));
             var firstLog = JsonDocument.Parse(File.ReadLines(Path.Combine(outDir, "train_log.jsonl")).First()).RootElement;
             Assert.True(firstLog.TryGetProperty("ess_fraction", out _), "per-step diagnostics are logged");
+            // overlap-aware by default: the adaptive anchor is logged, and the run states what it certifies (run.json and the terminal)
+            Assert.True(firstLog.TryGetProperty("anchor_weight", out _), "the adaptive anchor's λ is logged");
+            Assert.True(run.GetProperty("OverlapAware").GetBoolean());
+            var said = run.GetProperty("Certified").GetString()!;
+            Assert.Matches("^(improvement over FT ≥|no certified improvement|improvement over FT not estimable)", said);
+            Assert.Contains(said, t.stderr);
+            Assert.Equal(JsonValueKind.Object, run.GetProperty("Certificate").ValueKind);
         }
+        // --paper-exact: the paper's objective (no anchor), still with a statement of what it certifies
+        var exactDir = Path.Combine(d, "cpo-exact");
+        var exact = Run("train", "--data", data, "--outcome-column", "outcome", "--higher-is-better", "--model", ft, "--objective", "cpo",
+                        "--epochs", "1", "--batch-size", "8", "--paper-exact", "--out", exactDir);
+        Assert.True(exact.code == 0, exact.stderr);
+        var exactRun = JsonDocument.Parse(File.ReadAllText(Path.Combine(exactDir, "run.json"))).RootElement;
+        Assert.False(exactRun.GetProperty("OverlapAware").GetBoolean());
+        Assert.False(JsonDocument.Parse(File.ReadLines(Path.Combine(exactDir, "train_log.jsonl")).First()).RootElement.TryGetProperty("anchor_weight", out _));
+        Assert.Contains("the paper-exact run chose its epoch by the validation V̂", exactRun.GetProperty("Certified").GetString());
+        // Horvitz–Thompson weights against design probabilities: exp(ℓ^f − log P^R) underflows, nothing trains — and the run says so
+        var htDir = Path.Combine(d, "cpo-ht");
+        var ht = Run("train", "--data", data, "--outcome-column", "outcome", "--higher-is-better", "--model", ft, "--objective", "cpo",
+                     "--log-propensity-column", "log_propensity", "--normalization", "ht", "--paper-exact", "--epochs", "1", "--batch-size", "8", "--out", htDir);
+        Assert.True(ht.code == 0, ht.stderr);
+        var htAlarms = JsonDocument.Parse(File.ReadAllText(Path.Combine(htDir, "run.json"))).RootElement.GetProperty("Alarms");
+        Assert.Contains(htAlarms.EnumerateArray(), a => a.GetString()!.StartsWith("gradient norm about zero"));
+        Assert.Contains("ALARM: gradient norm about zero", ht.stderr);
         // the reference table is cached: a second training run reuses it
         var again = Run("train", "--data", data, "--outcome-column", "outcome", "--higher-is-better", "--model", ft, "--objective", "cpo",
                         "--epochs", "1", "--batch-size", "8", "--out", Path.Combine(d, "cpo2"));

@@ -34,11 +34,10 @@ public class JudgeTextTests
         Assert.Equal("Text B avoids slurs.", v.Reason);
     }
 
-    [Fact]
+    [SpecFact]
     public void Built_in_templates_are_the_spec_prompts_verbatim()
     {
-        var spec = FindSpec();
-        if (spec == null) return; // ../shared/paper absent beside the repository: nothing to compare with
+        var spec = FindSpec()!;
         var text = File.ReadAllText(spec).Replace("\r\n", "\n");
         foreach (var t in new[] { JudgeTemplates.HateSpeech, JudgeTemplates.HongKong })
         {
@@ -89,6 +88,12 @@ public class JudgeTextTests
         Assert.Equal(PairChoice.Invalid, (await higherBetter.JudgeAsync(new JudgePair("t", null, "same", "also"))).Preferred);
         var nan = new OutcomeModelJudge(_ => [double.NaN, 1], true, "nan");
         Assert.Equal(PairChoice.Invalid, (await nan.JudgeAsync(pair)).Preferred);
+    }
+
+    /// <summary>Skipped where the specification (../shared/paper beside the repository) is absent: there is nothing to compare with.</summary>
+    sealed class SpecFactAttribute : FactAttribute
+    {
+        public SpecFactAttribute() { if (FindSpec() is null) Skip = "../shared/paper/SPEC.md is absent beside the repository; nothing to compare the templates with"; }
     }
 
     static string? FindSpec()

@@ -82,11 +82,10 @@ public class DesignPropensityTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal(2, e2.Row);
     }
 
-    [Fact]
+    [SharedDataFact("upworthy_headlines_2013_2014.csv")]
     public void Upworthy_file_exclusion_counts_are_reported()
     {
-        var f = TestData.File("upworthy_headlines_2013_2014.csv");
-        if (f is null) { output.WriteLine(TestData.SkipMessage); return; }
+        var f = TestData.File("upworthy_headlines_2013_2014.csv")!;
         var t = TableReader.Read(f);
         var (kept, rep) = DesignPropensity.ExcludeWeeks(t, "test_week", "test_id", 201325, 201404);
         // independent count of the same window

@@ -16,10 +16,10 @@ public class Llama2cTests(ITestOutputHelper output)
         return bin is null || tok is null ? null : Llama2cFormat.Load(bin, tok);
     }
 
-    [Fact]
+    [SharedDataFact("stories260K.bin", "tok512.bin")]
     public void GreedyDecodingFromBosTellsTheKnownStory()
     {
-        if (Stories() is not var (model, tok)) { output.WriteLine(TestData.SkipMessage); return; }
+        var (model, tok) = Stories()!.Value;
         var gen = TextGenerator.Generate(model, tok, new string?[] { null }, new SamplerSettings { Greedy = true, MaxNewTokens = 40 })[0];
         output.WriteLine(gen.Text);
         Assert.StartsWith("Once upon a time, there was a little girl named Lily.", gen.Text);
@@ -27,11 +27,10 @@ public class Llama2cTests(ITestOutputHelper output)
         Assert.True(gen.Canonical, "re-encoding the greedy story does not give back its tokens");
     }
 
-    [Fact]
+    [SharedDataFact("stories260K.bin", "tok512.bin")]
     public void CheckpointPathWithSiblingTokenizerLoadsThroughCheckpointLoad()
     {
-        var bin = TestData.File("stories260K.bin");
-        if (bin is null) { output.WriteLine(TestData.SkipMessage); return; }
+        var bin = TestData.File("stories260K.bin")!;
         var (model, tok) = Checkpoint.Load(bin);
         Assert.Equal("llama2c", tok.Kind);
         Assert.Equal(512, model.Config.VocabSize);
@@ -39,11 +38,10 @@ public class Llama2cTests(ITestOutputHelper output)
         Assert.True(model.Config.TiedEmbeddings);
     }
 
-    [Fact]
+    [SharedDataFact("tok512.bin")]
     public void TokenizerRoundTripsAndUsesTheDummyPrefix()
     {
-        var path = TestData.File("tok512.bin");
-        if (path is null) { output.WriteLine(TestData.SkipMessage); return; }
+        var path = TestData.File("tok512.bin")!;
         var tok = Llama2cTokenizer.Load(path);
         Assert.Equal(512, tok.VocabSize);
         foreach (var s in new[] { "Once upon a time, there was a little girl.", "héllo wörld ✓", "  two  spaces\nnewline" })

@@ -68,25 +68,44 @@ public class WorldTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void True_mean_follows_the_documented_formula_and_is_defined_for_any_text()
+    public void The_realistic_reader_gives_any_text_outside_the_grammar_the_lowest_outcome()
+    {
+        // The default world's floor is 1 (the bottom of its 1–7 scale), below the worst grammatical text (1.6).
+        Assert.Equal(1.0, Default.OutcomeFloor);
+        Assert.Equal(6.8, Default.TrueMean("tiny robot rescues lost kitten for everyone"), 12);
+        foreach (var broken in new[] { "tiny robot rescues lost kitten for everyonee", "tiny robot rescues lost kitten", "Tiny robot rescues lost kitten for everyone",
+                     "tiny robot rescues lost kitten for everyone ", "secret garden for everyone rescues", "", "tiny  robot rescues lost kitten for everyone" })
+            Assert.Equal(1.0, Default.TrueMean(broken));
+        // ... while the lenient phrase-sum score still counts every good phrase in it (the paper's yardstick).
+        Assert.Equal(3.0 + 0.9 + 0.9 + 0.8 + 0.7, Default.PhraseSumMean("tiny robot rescues lost kitten"), 12);
+        // Binary worlds: probability 0. A custom world without a floor: its worst grammatical text.
+        Assert.Equal(0.0, new World(WorldConfig.DefaultBinary()).TrueMean("garbage"));
+        var noFloor = new World(WorldConfig.Default() with { UngrammaticalOutcome = null });
+        Assert.Equal(1.6, noFloor.TrueMean("garbage"), 12);
+        // A floor above a real text would make the reader prefer gibberish: refused.
+        Assert.Contains("ungrammatical_outcome", Assert.Throws<InputException>(() => new World(WorldConfig.Default() with { UngrammaticalOutcome = 2.0 })).Message);
+    }
+
+    [Fact]
+    public void Phrase_sum_score_follows_the_documented_formula_and_is_defined_for_any_text()
     {
         // Hand-computed from WorldConfig.Default: 3 + 0.9 (tiny robot) + 0.9 (rescues) + 0.8 (lost kitten) + 0.5 (for everyone) + 0.7 (interaction).
-        Assert.Equal(6.8, Default.TrueMean("tiny robot rescues lost kitten for everyone"), 12);
+        Assert.Equal(6.8, Default.PhraseSumMean("tiny robot rescues lost kitten for everyone"), 12);
         Assert.Equal(6.8, Default.BestPossibleValue(), 12);
         Assert.Equal("tiny robot rescues lost kitten for everyone", Default.BestText());
         // 3 − 0.4 (city council) − 0.5 (loses) − 0.3 (stone bridge) − 0.2 (again)
-        Assert.Equal(1.6, Default.TrueMean("city council loses stone bridge again"), 12);
+        Assert.Equal(1.6, Default.PhraseSumMean("city council loses stone bridge again"), 12);
 
         // Word boundaries and case: "robotic" is not "robot"; "TINY ROBOT!" is "tiny robot". 29 chars: inside the length range.
-        Assert.Equal(3.0, Default.TrueMean("a tinyrobot robotic rescuesxx"), 12);
-        Assert.Equal(3.0 + 0.9 + 0.9, Default.TrueMean("TINY ROBOT! ... rescues, yes!!"), 12);
+        Assert.Equal(3.0, Default.PhraseSumMean("a tinyrobot robotic rescuesxx"), 12);
+        Assert.Equal(3.0 + 0.9 + 0.9, Default.PhraseSumMean("TINY ROBOT! ... rescues, yes!!"), 12);
 
         // The length term: the empty text is (min length) chars too short.
         var (min, max) = Default.GrammarLengthRange;
         Assert.Equal((28, 47), (min, max));
-        Assert.Equal(3.0 - 0.02 * 28, Default.TrueMean(""), 12);
+        Assert.Equal(3.0 - 0.02 * 28, Default.PhraseSumMean(""), 12);
         var longText = new string('z', 147);
-        Assert.Equal(3.0 - 0.02 * 100, Default.TrueMean(longText), 12);
+        Assert.Equal(3.0 - 0.02 * 100, Default.PhraseSumMean(longText), 12);
 
         // Random garbage (any UTF-16, including lone surrogates and control characters) gets a finite score,
         // never above the best a grammatical text could get plus all positive effects.
@@ -96,7 +115,7 @@ public class WorldTests(ITestOutputHelper output)
         {
             var chars = new char[rng.Next(0, 120)];
             for (int k = 0; k < chars.Length; k++) chars[k] = (char)rng.Next(0, 0x10000);
-            double g = Default.TrueMean(new string(chars));
+            double g = Default.PhraseSumMean(new string(chars));
             Assert.True(double.IsFinite(g));
             Assert.True(g <= cap);
         }
@@ -198,7 +217,8 @@ public class WorldTests(ITestOutputHelper output)
         var texts = new[] { "tiny robot rescues lost kitten for everyone", "old dog finds red bike today", "garbage", "city council loses stone bridge again", "x" };
         var r = Default.TrueValue(texts);
         // Naive: each g* computed by hand from the config (see the formula test), then mean and sd (N−1).
-        double[] g = [6.8, 3.3, 3.0 - 0.02 * (28 - 7), 1.6, 3.0 - 0.02 * 27];
+        double[] g = [6.8, 3.3, 1.0, 1.6, 1.0]; // the realistic reader: "garbage" and "x" get the floor, 1
+        double[] phraseSum = [6.8, 3.3, 3.0 - 0.02 * (28 - 7), 1.6, 3.0 - 0.02 * 27];
         double mean = (g[0] + g[1] + g[2] + g[3] + g[4]) / 5;
         double var = 0;
         foreach (var v in g) var += (v - mean) * (v - mean);
@@ -210,6 +230,7 @@ public class WorldTests(ITestOutputHelper output)
         Assert.Equal(mean + 1.96 * se, r.CiHigh, 12);
         Assert.Equal(5, r.N);
         Assert.Equal(0.6, r.FractionGrammatical, 12);
+        Assert.Equal(phraseSum.Average(), r.PhraseSumMean, 12);
 
         var one = Default.TrueValue(["old dog finds red bike today"]);
         Assert.Equal(3.3, one.Mean, 12);

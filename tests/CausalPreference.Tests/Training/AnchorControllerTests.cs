@@ -1,0 +1,46 @@
+using CausalPreference.Training;
+
+namespace CausalPreference.Tests.Training;
+
+public class AnchorControllerTests
+{
+    static readonly OverlapOptions Options = OverlapOptions.Default with { InitialAnchorWeight = 1, EssFloor = 0.3, AdaptEvery = 2, AdaptFactor = 2, MinAnchorWeight = 0.25, MaxAnchorWeight = 4 };
+
+    // log ratios whose pooled ESS fraction is about 1 (all equal) or about 1/8 (one row dominates)
+    static readonly double[] Even = [0, 0, 0, 0];
+    static readonly double[] Peaked = [10, 0, 0, 0];
+
+    [Fact]
+    public void Lambda_grows_when_the_pooled_ESS_falls_below_the_floor_and_shrinks_above_the_band()
+    {
+        var c = new AnchorController(Options);
+        c.Observe(Peaked);
+        Assert.Equal(1, c.Weight);          // mid-window: unchanged
+        c.Observe(Even);                    // pooled over 8 rows: one row with e^10 dominates -> ESS ≈ 1/8 < 0.3
+        Assert.Equal(2, c.Weight);
+        Assert.InRange(c.LastWindowEssFraction, 0.12, 0.13);
+        for (int i = 0; i < 6; i++) c.Observe(Peaked);
+        Assert.Equal(4, c.Weight);          // capped at the maximum
+        for (int i = 0; i < 12; i++) c.Observe(Even);
+        Assert.Equal(0.25, c.Weight);       // ESS 1 > (1 + 0.3)/2: halved each window down to the minimum
+        // inside the band [0.3, 0.65] λ stays
+        double[] mild = [2.5, 0, 0, 0]; // pooled: (2e^2.5 + 6)² / (2e^5 + 6) / 8 ≈ 0.38
+        c.Observe(mild); c.Observe(mild);
+        Assert.InRange(c.LastWindowEssFraction, 0.3, 0.65);
+        Assert.Equal(0.25, c.Weight);
+    }
+
+    [Fact]
+    public void A_saved_state_resumes_mid_window_exactly()
+    {
+        var a = new AnchorController(Options);
+        a.Observe(Peaked);
+        var saved = a.Save();
+        var b = new AnchorController(Options);
+        b.Load(saved);
+        a.Observe(Even); b.Observe(Even);
+        Assert.Equal(a.Weight, b.Weight);
+        Assert.Equal(a.LastWindowEssFraction, b.LastWindowEssFraction);
+        Assert.Equal(2, b.Weight);
+    }
+}

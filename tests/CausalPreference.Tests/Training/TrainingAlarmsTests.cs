@@ -1,0 +1,31 @@
+using CausalPreference.Training;
+
+namespace CausalPreference.Tests.Training;
+
+public class TrainingAlarmsTests
+{
+    static IReadOnlyDictionary<string, double?> Step(double ess, double grad, double lrMin, double lrMax) =>
+        new Dictionary<string, double?> { ["ess"] = ess, ["grad_norm"] = grad, ["log_ratio_min"] = lrMin, ["log_ratio_max"] = lrMax };
+
+    [Fact]
+    public void A_healthy_run_raises_none()
+    {
+        var steps = Enumerable.Range(0, 20).Select(i => Step(3.2, 0.4, -1, 1)).ToList();
+        Assert.Empty(TrainingAlarms.FromSteps(steps));
+    }
+
+    [Fact]
+    public void One_row_zero_gradient_and_far_ratios_each_raise_their_alarm()
+    {
+        // the Upworthy case: ESS 1 of 4 and ratios tens of nats apart
+        var oneRow = Enumerable.Range(0, 10).Select(i => Step(1.0, 1e-14, -40, -12)).ToList();
+        var a = TrainingAlarms.FromSteps(oneRow);
+        Assert.Equal(3, a.Count);
+        Assert.Contains(a, s => s.StartsWith("ESS of about one row in 10 of 10 steps"));
+        Assert.Contains(a, s => s.StartsWith("gradient norm about zero") && s.Contains("10 of 10"));
+        Assert.Contains(a, s => s.StartsWith("log importance ratios beyond ±20"));
+        // a minority of bad steps is not an alarm
+        var few = Enumerable.Range(0, 10).Select(i => i < 4 ? Step(1.0, 0, -40, 0) : Step(3, 0.5, -1, 1)).ToList();
+        Assert.Empty(TrainingAlarms.FromSteps(few));
+    }
+}
