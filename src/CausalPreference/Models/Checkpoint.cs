@@ -80,6 +80,7 @@ public static class Checkpoint
             { throw new InputException($"the weights do not load ({e.Message}); the file is corrupt or belongs to another configuration", Path.Combine(path, WeightsFile)); }
             if (tok.VocabSize > cfg.VocabSize)
                 throw new InputException($"tokenizer '{tok.Kind}' has {tok.VocabSize} tokens but the model only {cfg.VocabSize}: they do not belong together", path);
+            RequireFinite(model, Path.Combine(path, WeightsFile));
             if (device != null) model.to(device);
             TorchRuntime.TuneThreadsFor(model.ParameterCount());
             return (model, tok);
@@ -87,11 +88,21 @@ public static class Checkpoint
         foreach (var loader in ForeignLoaders)
             if (loader(path) is { } found)
             {
+                RequireFinite(found.Item1, path);
                 if (device != null) found.Item1.to(device);
                 TorchRuntime.TuneThreadsFor(found.Item1.ParameterCount());
                 return found;
             }
         throw new InputException($"not a model this tool can read: expected {ConfigFile} and {WeightsFile} (a causalpo checkpoint) or a supported foreign format", path);
+    }
+
+    /// <summary>Refuses a model with NaN or ±∞ weights, naming the first such tensor: nothing computed from it would mean anything.</summary>
+    static void RequireFinite(CausalLM model, string path)
+    {
+        using var _ = no_grad();
+        foreach (var (name, p) in model.named_parameters())
+            if (!p.isfinite().all().item<bool>())
+                throw new InputException($"the weights hold NaN or ±∞ values (first in tensor '{name}'); the model is damaged — retrain it or restore a good copy", path);
     }
 
     static void VerifyChecksums(string dir)

@@ -50,6 +50,25 @@ public sealed class CheckpointInputTests : IDisposable
     }
 
     [Fact]
+    public void NonFiniteWeightsAreRefusedNamingTheTensor()
+    {
+        // a checkpoint whose weights hold NaN (checksums resealed, so only the values are wrong)
+        var (m, tok) = Checkpoint.Load(_model);
+        using (TorchSharp.torch.no_grad())
+        {
+            var (name, p) = m.named_parameters().First(kv => kv.name.Contains("wte") || kv.name.Contains("embed"));
+            p.index_put_(TorchSharp.torch.tensor(float.NaN), TorchSharp.torch.TensorIndex.Single(0), TorchSharp.torch.TensorIndex.Single(0));
+            Checkpoint.Save(m, tok, _model);
+            Reseal();
+            foreach (var r in new[] { Score(), Generate() })
+            {
+                Refused(r, _model, "retrain it or restore a good copy");
+                Assert.Contains($"tensor '{name}'", r.Err);
+            }
+        }
+    }
+
+    [Fact]
     public void MissingWeights()
     {
         File.Delete(Weights);

@@ -57,6 +57,40 @@ public sealed class ResumeTests : IDisposable
     }
 
     [Fact]
+    public void InterruptedOverlapAwareRunResumesToTheSameWeightsAndLambda()
+    {
+        // adaptive λ (window of 2 steps: the kill at step 5 falls mid-window) and checkpoint selection every 3 steps by a certificate
+        var opts = new TrainerOptions { Epochs = 2, BatchSize = 2, LearningRate = 5e-3, CheckpointEvery = 3, EvaluateEvery = 3 };
+        var overlap = OverlapOptions.Default with { AdaptEvery = 2, EssFloor = 0.9, AdaptFactor = 2 };
+        var obj = new ObjectiveOptions();
+        ImprovementCertificate Certify(CausalLM m, CausalData d, double[] ft) =>
+            ImprovementCertificate.Compute(SequenceScorer.Score(m, new ByteTokenizer(), Texts), ft, d.ReferenceLogp, d.Outcome, -1);
+
+        var (a, tok, data) = Setup(4);
+        var ftLogp = SequenceScorer.Score(a, tok, Texts);
+        var dirA = _ws.Path("oa");
+        var ra = CausalTrainer.Train(a, tok, ObjectiveKind.Cpo, data, data, obj, opts, dirA, "fp", overlap: overlap, certify: () => Certify(a, data, ftLogp));
+
+        var (b, _, _) = Setup(4);
+        var dirB = _ws.Path("ob");
+        Assert.Throws<OperationCanceledException>(() => CausalTrainer.Train(b, tok, ObjectiveKind.Cpo, data, data, obj, opts, dirB, "fp",
+            stopAfterSteps: 5, overlap: overlap, certify: () => Certify(b, data, ftLogp)));
+        var (c, _, _) = Setup(99);
+        var rc = CausalTrainer.Train(c, tok, ObjectiveKind.Cpo, data, data, obj, opts, dirB, "fp", overlap: overlap, certify: () => Certify(c, data, ftLogp));
+        Assert.True(rc.Resumed);
+        Assert.Equal(ra.BestStep, rc.BestStep);
+        Assert.Equal(ra.Epochs.Count, rc.Epochs.Count);
+        Assert.True(ra.Epochs.Count > 2, "validation passes every 3 steps, not only at epoch ends");
+        string Lambdas(string dir) => string.Join(",", File.ReadLines(Path.Combine(dir, "train_log.jsonl"))
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("anchor_weight").GetDouble()));
+        Assert.Equal(Lambdas(dirA), Lambdas(dirB));
+        Assert.NotEqual(1.0, ra.Epochs.Count > 0 ? double.Parse(Lambdas(dirA).Split(',')[^1]) : 1.0); // λ moved
+        var la = SequenceScorer.Score(Checkpoint.Load(dirA).model, tok, Texts);
+        var lb = SequenceScorer.Score(Checkpoint.Load(dirB).model, tok, Texts);
+        for (int i = 0; i < Texts.Length; i++) Assert.Equal(la[i], lb[i], 6);
+    }
+
+    [Fact]
     public void AHalfWrittenNextSnapshotIsIgnoredOnResume()
     {
         // A crash while the next state was being saved leaves an uncommitted snapshot folder (state.json still names
