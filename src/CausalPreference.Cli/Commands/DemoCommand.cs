@@ -35,10 +35,10 @@ public static class DemoCommand
             bar?.Dispose();
             if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 160;
             var table = new Table().Title(Markup.Escape($"True value of each model (seed {r.Seed}; randomization {r.ValueUnderRandomization:F3}, best {r.BestPossibleValue:F3})"));
-            foreach (var c in new[] { "model", "outcome model ĝ", "true value", "95% CI", "grammatical", "phrase-sum", "true Δ", "certified Δ ≥", "val. ESS", "seconds" }) table.AddColumn(c);
+            foreach (var c in new[] { "model", "outcome model ĝ", "true value", "95% CI", "grammatical", "of grammatical", "phrase-sum", "true Δ", "certified Δ ≥", "val. ESS", "seconds" }) table.AddColumn(c);
             foreach (var m in r.Models)
                 table.AddRow(Markup.Escape(m.Name), Markup.Escape(m.OutcomeModel), m.TrueValue.ToString("F3"), Markup.Escape($"[{m.CiLow:F3}, {m.CiHigh:F3}]"),
-                    Markup.Escape(m.FractionGrammatical.ToString("P0")), m.PhraseSumValue.ToString("F3"), m.Name == "FT" ? "–" : m.TrueImprovement.ToString("+0.000;-0.000"),
+                    Markup.Escape(m.FractionGrammatical.ToString("P0")), m.GrammaticalValue?.ToString("F3") ?? "–", m.PhraseSumValue.ToString("F3"), m.Name == "FT" ? "–" : m.TrueImprovement.ToString("+0.000;-0.000"),
                     Markup.Escape(m.Certificate is { } c ? (c.Estimable ? c.Lower.ToString("F3") + (c.Certified ? "" : " (none)") : "not estimable") : "–"),
                     Markup.Escape(m.ValidationEssFraction?.ToString("P0") ?? "–"), m.Seconds.ToString("F0"));
             AnsiConsole.Write(table);

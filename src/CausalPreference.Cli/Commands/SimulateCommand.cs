@@ -30,8 +30,8 @@ public static class SimulateCommand
                 var tv = world.TrueValue(ds.Rows.Select(r => r.Text).ToArray());
                 Console.WriteLine($"true mean outcome {tv.Mean:F4}  95% CI [{tv.CiLow:F4}, {tv.CiHigh:F4}]  (n = {tv.N}, {tv.FractionGrammatical:P0} grammatical; " +
                                   $"randomization {world.ExpectedValueUnderPR():F4}, best {world.BestPossibleValue():F4})");
-                Console.WriteLine($"phrase-sum score (lenient, the paper's setting: phrases count in any string) {tv.PhraseSumMean:F4} ± {1.96 * tv.PhraseSumStdError:F4}; " +
-                                  $"a text outside the grammar gets {world.OutcomeFloor:G4} from the realistic reader");
+                Console.WriteLine($"grammatical texts alone {tv.GrammaticalMean:F4}; phrase-sum score (lenient, the paper's setting: phrases count in any string) " +
+                                  $"{tv.PhraseSumMean:F4} ± {1.96 * tv.PhraseSumStdError:F4}; a text outside the grammar gets {world.OutcomeFloor:G4} from the realistic reader");
                 return Cli.Ok;
             }
             var path = pr.GetValue(outFile) ?? throw new InputException("give --out FILE to write simulated data, or --score FILE to score texts");

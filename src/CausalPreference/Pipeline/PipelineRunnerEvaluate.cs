@@ -21,7 +21,8 @@ public sealed record LiftRow(string Model, string Baseline, string Estimator, do
 }
 
 /// <summary>A model's true value on the built-in world: mean g* over its samples with a 95% CI.</summary>
-public sealed record TrueValueRow(string Model, double Mean, double StdError, double CiLow, double CiHigh, double FractionGrammatical, int N);
+public sealed record TrueValueRow(string Model, double Mean, double StdError, double CiLow, double CiHigh, double FractionGrammatical, int N,
+    double PhraseSumMean = double.NaN);
 
 /// <summary>What the evaluate stage writes (eval/values.json).</summary>
 public sealed record EvaluationResult(string LoggingSource, string OutcomeModel, ValueRow[] Values, LiftRow[] Lifts, TrueValueRow[]? TrueValues,
@@ -65,7 +66,7 @@ public static partial class PipelineRunner
             if (world != null)
             {
                 var tv = world.TrueValue(gen);
-                trueValues.Add(new TrueValueRow(name, tv.Mean, tv.StdError, tv.CiLow, tv.CiHigh, tv.FractionGrammatical, tv.N));
+                trueValues.Add(new TrueValueRow(name, tv.Mean, tv.StdError, tv.CiLow, tv.CiHigh, tv.FractionGrammatical, tv.N, tv.PhraseSumMean));
             }
             log.WriteLine($"{name}: " + string.Join("; ", values.Where(v => v.Model == name).Select(v => $"{v.Estimator} {v.Estimate:G4} [{v.CiLow:G4}, {v.CiHigh:G4}]"))
                 + (world != null ? $"; true value {trueValues[^1].Mean:F3}" : ""));

@@ -12,5 +12,7 @@ namespace CausalPreference.Simulation;
 /// <param name="FractionGrammatical">Share of texts that the grammar generates exactly (P^R(x) &gt; 0).</param>
 /// <param name="PhraseSumMean">Mean of the lenient phrase-sum score (<see cref="World.PhraseSumMean"/>) over the same texts, for comparison with the paper's setting.</param>
 /// <param name="PhraseSumStdError">Its sd/√N.</param>
+/// <param name="GrammaticalMean">Mean g* of the grammatical texts alone (NaN when there are none): how good the texts are
+/// that the reader can read, apart from how many of them there are.</param>
 public sealed record TrueValueResult(double Mean, double StdError, double CiLow, double CiHigh, int N, double FractionGrammatical,
-    double PhraseSumMean = double.NaN, double PhraseSumStdError = double.NaN);
+    double PhraseSumMean = double.NaN, double PhraseSumStdError = double.NaN, double GrammaticalMean = double.NaN);

@@ -273,7 +273,9 @@ public sealed class World
         }
         var (mean, se) = MeanAndStdError(g);
         var (psMean, psSe) = MeanAndStdError(phraseSum);
-        return new TrueValueResult(mean, se, mean - Z95 * se, mean + Z95 * se, n, (double)grammatical / n, psMean, psSe);
+        var ofGrammatical = g.Where((_, i) => IsGrammatical(texts[i])).ToArray();
+        return new TrueValueResult(mean, se, mean - Z95 * se, mean + Z95 * se, n, (double)grammatical / n, psMean, psSe,
+            ofGrammatical.Length > 0 ? ofGrammatical.Average() : double.NaN);
     }
 
     const double Z95 = 1.96; // the documented interval: mean ± 1.96·sd/√N

@@ -115,5 +115,12 @@ public class CliEndToEndTests
         var md = File.ReadAllText(Path.Combine(d, "results.md"));
         Assert.Contains($"after {r.FtSteps} steps (target 0.185", md);
         Assert.Contains(r.FtValidationLoss <= 0.185 ? ", reached)" : ", NOT reached)", md);
+        // overlap-aware by default: every causal model states what it certifies, and the table shows both yardsticks
+        Assert.False(r.PaperExact);
+        Assert.All(r.Models.Skip(1), m => Assert.Matches("^(improvement over FT ≥|no certified improvement|improvement over FT not estimable)", m.Certified));
+        Assert.All(r.Models.Skip(1), m => Assert.NotNull(m.Certificate));
+        Assert.Contains("| phrase-sum |", md);
+        Assert.Contains("Certified lower bound at or below the true improvement in", md);
+        Assert.Equal(1.0, r.OutcomeFloor);
     }
 }

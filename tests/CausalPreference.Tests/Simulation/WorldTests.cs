@@ -231,6 +231,7 @@ public class WorldTests(ITestOutputHelper output)
         Assert.Equal(5, r.N);
         Assert.Equal(0.6, r.FractionGrammatical, 12);
         Assert.Equal(phraseSum.Average(), r.PhraseSumMean, 12);
+        Assert.Equal((6.8 + 3.3 + 1.6) / 3, r.GrammaticalMean, 12);
 
         var one = Default.TrueValue(["old dog finds red bike today"]);
         Assert.Equal(3.3, one.Mean, 12);
