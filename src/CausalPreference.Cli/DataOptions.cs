@@ -85,7 +85,8 @@ public sealed class TrainOptions
     public Training.TrainerOptions Build(ParseResult pr) => new()
     {
         Epochs = pr.GetValue(Epochs), BatchSize = pr.GetValue(BatchSize), LearningRate = pr.GetValue(Lr),
-        MaxGradNorm = pr.GetValue(MaxGradNorm), Seed = pr.GetValue(Seed), StopAtValidationLoss = pr.GetValue(StopAtLoss),
+        MaxGradNorm = pr.GetValue(MaxGradNorm) is var g && g >= 0 && double.IsFinite(g) ? g
+            : throw new InputException($"--max-grad-norm must be a finite number ≥ 0 (0 turns clipping off); got {g}"), Seed = pr.GetValue(Seed), StopAtValidationLoss = pr.GetValue(StopAtLoss),
     };
 
     /// <summary>The LoRA settings, or null for full fine-tuning.</summary>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using CausalPreference.Data;
+using CausalPreference.IO;
 using CausalPreference.Models;
 
 namespace CausalPreference.Cli.Commands;
@@ -18,6 +19,7 @@ public static class ScoreCommand
         cmd.Options.Add(model); cmd.Options.Add(outFile); cmd.Options.Add(batch); cmd.Options.Add(device);
         Cli.SetAction(cmd, pr =>
         {
+            if (pr.GetValue(batch) < 1) throw new InputException($"--batch-size must be at least 1 (got {pr.GetValue(batch)})");
             var ds = data.Load(pr);
             var (m, tok) = Checkpoint.Load(pr.GetValue(model)!, DeviceOption.Parse(pr.GetValue(device)!));
             var texts = ds.Rows.Select(r => r.Text).ToArray();

@@ -180,6 +180,8 @@ public static partial class PipelineRunner
         TorchRuntime.EnsureLoaded();
         if (s.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) && !torch.cuda.is_available())
             throw new InputException($"model.device is '{s}' but CUDA is not available to libtorch in this process; use \"cpu\" or a CUDA build of libtorch (README, GPU section)", column: "model.device");
+        if (!(s.Equals("cpu", StringComparison.OrdinalIgnoreCase) || System.Text.RegularExpressions.Regex.IsMatch(s, "^cuda(:[0-9]+)?$", System.Text.RegularExpressions.RegexOptions.IgnoreCase)))
+            throw new InputException($"model.device '{s}' is not a device this tool runs on; use \"cpu\", \"cuda\" or \"cuda:N\"", column: "model.device");
         return new torch.Device(s);
     }
 

@@ -65,6 +65,28 @@ public sealed class PipelineRunnerTests : IDisposable
     }
 
     [Fact]
+    public void Trainer_overlap_settings_are_read_and_checked()
+    {
+        var ok = PipelineConfig.Parse("""{ "data": { "source": "world" }, "trainer": { "paper_exact": true, "anchor_weight": 2, "outcome_floor": 1 } }""", _dir);
+        Assert.True(ok.Trainer.PaperExact);
+        Assert.Equal(2, ok.Trainer.AnchorWeight);
+        Assert.Equal(1, ok.Trainer.OutcomeFloor);
+        Assert.False(PipelineConfig.Parse("""{ "data": { "source": "world" } }""", _dir).Trainer.PaperExact); // overlap-aware by default
+        var e = Assert.Throws<InputException>(() => PipelineConfig.Parse("""{ "data": { "source": "world" }, "trainer": { "anchor_weight": -1 } }""", _dir));
+        Assert.Contains("trainer.anchor_weight", e.Message + e.Column);
+    }
+
+    [Fact]
+    public void An_unknown_device_is_refused_in_plain_words()
+    {
+        var cfg = Path.Combine(_dir, "tpu.json");
+        File.WriteAllText(cfg, """{ "data": { "source": "world", "world_rows": 40 }, "model": { "base": "micro", "device": "tpu" } }""");
+        var r = Reliability.CliRunner.Run("pipeline", "--config", cfg, "--out", Path.Combine(_dir, "tpu-out"));
+        Assert.Equal(2, r.Exit);
+        Assert.Contains("model.device 'tpu' is not a device this tool runs on", r.Err);
+    }
+
+    [Fact]
     public void Ft_stop_at_loss_is_read_and_checked()
     {
         var ok = PipelineConfig.Parse("""{ "data": { "source": "world" }, "ft": { "steps": 800, "stop_at_loss": 0.185 } }""", _dir);

@@ -55,6 +55,25 @@ public sealed class OptionInputTests : IDisposable
     [Fact]
     public void ZeroTemperature() => Refused(Generate("--n", "2", "--temperature", "0"), "use --greedy");
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-1")]
+    public void NonPositiveMaxNewTokens(string v) => Refused(Generate("--n", "2", "--max-new-tokens", v), "--max-new-tokens must be at least 1");
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-1")]
+    public void NonPositiveScoreBatchSize(string v) =>
+        Refused(CliRunner.Run("score", "--data", _data, "--model", _ws.Path("m"), "--batch-size", v, "--out", OutCsv), "--batch-size must be at least 1");
+
+    [Fact]
+    public void NegativeMaxGradNorm() => Refused(Train("--higher-is-better", "--max-grad-norm", "-1"), "--max-grad-norm must be a finite number ≥ 0");
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1")]
+    public void EssFloorOutsideTheUnitInterval(string v) => Refused(Train("--higher-is-better", "--ess-floor", v), "--ess-floor");
+
     [Fact]
     public void NoCountAndNoPrompts() => Refused(Generate("--n", "0"), "--n N for N unconditional samples");
 
