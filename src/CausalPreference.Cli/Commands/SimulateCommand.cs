@@ -17,7 +17,7 @@ public static class SimulateCommand
         var seed = Cli.Opt("--seed", "Random seed", 1);
         var confounded = Cli.Opt<bool>("--confounded", "Confounded data: a hidden reader trait drives both which texts are read and the outcome");
         var binary = Cli.Opt<bool>("--binary", "A 0/1 outcome instead of a 1–7 rating");
-        var outFile = Cli.Opt<string?>("--out", "Output CSV (text,outcome,log_propensity[,u])");
+        var outFile = Cli.Opt<string?>("--out", "Output CSV (text,outcome,log_propensity[,u]); with --score, a CSV of each text's score (text,true_mean,grammatical,phrase_sum)");
         var score = Cli.Opt<string?>("--score", "Table of texts to score with the true mean outcome g*");
         var column = Cli.Opt("--column", "Column of --score holding the texts", "text");
         foreach (var o in new Option[] { n, seed, confounded, binary, outFile, score, column }) cmd.Options.Add(o);
@@ -27,7 +27,14 @@ public static class SimulateCommand
             if (pr.GetValue(score) is string file)
             {
                 var ds = DirectOutcomeDataset.Load(new DatasetSpec(file, pr.GetValue(column)!) { RequireOutcome = false });
-                var tv = world.TrueValue(ds.Rows.Select(r => r.Text).ToArray());
+                var scored = ds.Rows.Select(r => r.Text).ToArray();
+                var tv = world.TrueValue(scored);
+                if (pr.GetValue(outFile) is string scoresOut)
+                {
+                    RequireCsv(scoresOut);
+                    TableWriter.Write(scoresOut, ["text", "true_mean", "grammatical", "phrase_sum"],
+                        scored.Select(t => (IReadOnlyList<object?>)new object?[] { t, world.TrueMean(t), world.IsGrammatical(t) ? 1 : 0, world.PhraseSumMean(t) }));
+                }
                 Console.WriteLine($"true mean outcome {tv.Mean:F4}  95% CI [{tv.CiLow:F4}, {tv.CiHigh:F4}]  (n = {tv.N}, {tv.FractionGrammatical:P0} grammatical; " +
                                   $"randomization {world.ExpectedValueUnderPR():F4}, best {world.BestPossibleValue():F4})");
                 Console.WriteLine($"grammatical texts alone {tv.GrammaticalMean:F4}; phrase-sum score (lenient, the paper's setting: phrases count in any string) " +
@@ -36,11 +43,23 @@ public static class SimulateCommand
             }
             var path = pr.GetValue(outFile) ?? throw new InputException("give --out FILE to write simulated data, or --score FILE to score texts");
             if (pr.GetValue(n) < 2) throw new InputException($"--n must be at least 2 (got {pr.GetValue(n)})");
+            if (pr.GetValue(n) > MaxRows) throw new InputException($"--n must be at most {MaxRows:N0} (got {pr.GetValue(n):N0}); simulate several files with different --seed values for more");
+            RequireCsv(path);
             var data = world.Generate(pr.GetValue(n), pr.GetValue(seed), pr.GetValue(confounded));
             SimulatedDataCsv.Write(path, data);
             Console.WriteLine($"wrote {data.Count} {(data.Confounded ? "confounded" : "randomized")} rows to {path} (true value under randomization {world.ExpectedValueUnderPR():F4})");
             return Cli.Ok;
         });
         return cmd;
+    }
+
+    /// <summary>Most rows one simulate call writes (about 0.5 GB of CSV).</summary>
+    const int MaxRows = 10_000_000;
+
+    static void RequireCsv(string path)
+    {
+        var ext = Path.GetExtension(path).ToLowerInvariant();
+        if (ext is not (".csv" or ""))
+            throw new InputException($"simulate writes CSV; name the output with .csv (got '{ext}')", path);
     }
 }

@@ -52,6 +52,7 @@ public static class TrainCommand
             };
             var opts = train.Build(pr);
             opts.Validate();
+            if (pr.GetValue(folds) < 2) throw new InputException($"--folds must be at least 2 for cross-fitting ĝ (got {pr.GetValue(folds)})");
             bool exact = pr.GetValue(paperExact);
             double lambda = AnchorWeight(pr.GetValue(anchorWeight));
             var overlap = exact ? OverlapOptions.PaperExact

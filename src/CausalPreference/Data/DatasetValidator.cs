@@ -75,6 +75,10 @@ internal static class DatasetValidator
                     throw new InputException($"clicks are negative ({Show(cv)}). Clicks count readers who clicked: give 0 or more.", file, src, clicksCol);
                 if (mv <= 0)
                     throw new InputException($"impressions must be above 0 (got {Show(mv)}). A row nobody saw carries no outcome: remove it or fix the count.", file, src, imprCol);
+                if (cv != Math.Floor(cv))
+                    throw new InputException($"clicks must be a whole number (got {Show(cv)}): they count readers who clicked. Round the column, or give a rate as an outcome column instead.", file, src, clicksCol);
+                if (mv != Math.Floor(mv))
+                    throw new InputException($"impressions must be a whole number (got {Show(mv)}): they count readers who saw the text.", file, src, imprCol);
                 if (cv > mv)
                     throw new InputException($"clicks ({Show(cv)}) exceed impressions ({Show(mv)}). Check that the clicks and impressions columns are not swapped.", file, src, clicksCol);
                 c = cv; m = mv; y = cv / mv; w = mv;

@@ -186,6 +186,18 @@ public sealed class DataInputTests : IDisposable
             "Check that the clicks and impressions columns are not swapped");
     }
 
+    [Theory]
+    [InlineData("a dog ran,2,2.5,3,-2,1", "clicks", "clicks must be a whole number")]
+    [InlineData("a dog ran,2,1,3.5,-2,1", "impressions", "impressions must be a whole number")]
+    public void FractionalCounts(string row, string column, string advice)
+    {
+        var f = Csv("d.csv", row);
+        Refused(Train(f, "--clicks-column", "clicks", "--impressions-column", "impressions", "--higher-is-better"), f, 2, column, advice);
+    }
+
+    [Fact]
+    public void OneFoldIsRefusedBeforeAnyWork() => Refused(TrainY(Csv("d.csv"), "--folds", "1"), null, null, null, "--folds must be at least 2");
+
     [Fact]
     public void ZeroImpressions()
     {

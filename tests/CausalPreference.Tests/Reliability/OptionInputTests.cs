@@ -75,6 +75,28 @@ public sealed class OptionInputTests : IDisposable
     public void EssFloorOutsideTheUnitInterval(string v) => Refused(Train("--higher-is-better", "--ess-floor", v), "--ess-floor");
 
     [Fact]
+    public void SimulateToAParquetNameIsRefused() =>
+        Refused(CliRunner.Run("simulate", "--n", "10", "--out", _ws.Path("x.parquet")), "simulate writes CSV");
+
+    [Fact]
+    public void SimulateTooManyRowsIsRefused() =>
+        Refused(CliRunner.Run("simulate", "--n", "2147483647", "--out", _ws.Path("x.csv")), "--n must be at most");
+
+    [Fact]
+    public void SimulateScoreWritesEachTextsScoreToOut()
+    {
+        var texts = _ws.Text("t.csv", "text\ntiny robot rescues lost kitten for everyone\ntiny robot rescues lost kitten\n");
+        var r = CliRunner.Run("simulate", "--score", texts, "--out", OutCsv);
+        Assert.True(r.Exit == 0, r.ToString());
+        var t = CausalPreference.Data.TableReader.Read(OutCsv);
+        Assert.Equal(2, t.RowCount);
+        Assert.Equal(6.8, double.Parse(t.Get(0, "true_mean")!, System.Globalization.CultureInfo.InvariantCulture), 9);
+        Assert.Equal("0", t.Get(1, "grammatical"));
+        Assert.Equal(1.0, double.Parse(t.Get(1, "true_mean")!, System.Globalization.CultureInfo.InvariantCulture)); // the realistic reader's floor
+        Assert.Contains("50 % grammatical", r.Out);
+    }
+
+    [Fact]
     public void NoCountAndNoPrompts() => Refused(Generate("--n", "0"), "--n N for N unconditional samples");
 
     [Fact]
