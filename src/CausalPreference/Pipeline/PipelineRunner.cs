@@ -96,7 +96,7 @@ public static partial class PipelineRunner
         var modelPath = new Dictionary<string, string> { ["ft"] = ftPath };
         foreach (var r in runs)
         {
-            var fp = Fingerprint.Of("train", CausalTrainer.MethodVersion, r.Name, r.Kind.ToString(), fpFt, fpPrepare, r.ConfoundedG ? fpOutcome : "", fpTilde,
+            var fp = Fingerprint.Of("train", CausalTrainer.MethodVersion, OverlapOptions.Default.ToString(), r.Name, r.Kind.ToString(), fpFt, fpPrepare, r.ConfoundedG ? fpOutcome : "", fpTilde,
                 JsonSerializer.Serialize(c.Trainer, PipelineConfig.Json), c.OutcomeModel.Folds.ToString(CultureInfo.InvariantCulture), r.SeedOffset.ToString(CultureInfo.InvariantCulture));
             var dir = P("models/" + r.Name);
             manifest.Run("train:" + r.Name, fp, ["models/" + r.Name + "/" + Checkpoint.WeightsFile, "models/" + r.Name + "/run.json"], () =>

@@ -26,9 +26,9 @@ public sealed record OverlapOptions
     /// <summary>Smallest ESS fraction (of the pooled importance ratios of one adaptation window) the controller holds.</summary>
     public double EssFloor { get; init; } = 0.3;
     /// <summary>Steps per adaptation window.</summary>
-    public int AdaptEvery { get; init; } = 8;
+    public int AdaptEvery { get; init; } = 4;
     /// <summary>Multiplicative change of λ per window.</summary>
-    public double AdaptFactor { get; init; } = 1.5;
+    public double AdaptFactor { get; init; } = 2;
     public double MinAnchorWeight { get; init; } = 0.05;
     public double MaxAnchorWeight { get; init; } = 100;
     /// <summary>How many times over the run the held-out certificate is computed (checkpoint candidates).</summary>
