@@ -33,7 +33,7 @@ public static class TrainCommand
             "Overlap-aware training adapts λ and this is its starting value (0 = the default, 1); with --paper-exact it is a fixed λ (0 = off)", 0.0);
         var paperExact = Cli.Opt<bool>("--paper-exact", "The paper's exact objective: no adaptive anchor, best epoch by the validation V̂. On a small model the policy " +
             "can leave the data's support and break its grammar; the run still states what it can certify");
-        var essFloor = Cli.Opt("--ess-floor", "Overlap-aware training: the ESS fraction (pooled over 8 steps) below which the anchor's λ grows", OverlapOptions.Default.EssFloor);
+        var essFloor = Cli.Opt("--ess-floor", "Overlap-aware training: the ESS fraction (pooled over 4 steps) below which the anchor's λ grows", OverlapOptions.Default.EssFloor);
         var outcomeFloor = Cli.Opt<double?>("--outcome-floor", "The outcome assumed for a text outside the data's support when certifying the improvement over FT " +
             "(on the outcome's own scale; default: the worst outcome in the training rows)");
         var referenceFromModel = Cli.Opt<bool>("--reference-from-model", "Use the FT model as P̂^R for the objective even when --log-propensity-column gives design " +
