@@ -57,7 +57,11 @@ public static class SftCommand
             Console.Error.WriteLine($"FT of {spec} ({model.ParameterCount():N0} parameters) on {trainTexts.Length} texts, {valTexts.Length} held out; " +
                                     $"epochs {opts.Epochs}, batch {opts.BatchSize}, lr {opts.LearningRate:G3}. Validation loss before: {before:F4} nats/token");
             ProgressLine? bar = null;
-            var result = SftTrainer.Train(model, tok, trainTexts, valTexts, opts, dir, ds.Fingerprint() + (lora?.ToString() ?? ""),
+            // everything that changes the result belongs in the resume fingerprint: the base (its weights' identity, or the
+            // built-in name), the rows on each side of the split, LoRA, and (in SftTrainer) every optimization setting
+            var baseId = scratch ? spec : Pipeline.Fingerprint.OfModel(spec);
+            var result = SftTrainer.Train(model, tok, trainTexts, valTexts, opts, dir,
+                $"{ds.Fingerprint()}|base {baseId}|train {Pipeline.Fingerprint.OfTexts(trainTexts)}|validation {Pipeline.Fingerprint.OfTexts(valTexts)}|{lora}",
                 ProgressLine.ForTraining("sft", () => bar, b => bar = b));
             bar?.Dispose();
             Console.WriteLine($"validation loss {before:F4} -> {result.BestValidationLoss:F4} nats/token (best epoch {result.BestEpoch}); model saved to {dir}");

@@ -175,3 +175,39 @@ public sealed class ResumeTests : IDisposable
         Assert.Equal(before, File.ReadAllBytes(Path.Combine(o, Checkpoint.WeightsFile)));
     }
 }
+
+/// <summary>`sft` into a folder that holds a run with other settings is refused, never silently mixed (resume fingerprint).</summary>
+public sealed class SftResumeFingerprintTests : IDisposable
+{
+    readonly Workspace _ws = new();
+    readonly string _data;
+
+    public SftResumeFingerprintTests() => _data = _ws.Text("d.csv", "text\n" + string.Join("\n", Enumerable.Range(0, 20).Select(i => $"text number {i}")) + "\n");
+
+    public void Dispose() => _ws.Dispose();
+
+    CliResult Sft(string outDir, params string[] extra) =>
+        CliRunner.Run(["sft", "--data", _data, "--text-column", "text", "--out", outDir, "--epochs", "1", "--batch-size", "4", .. extra]);
+
+    [Fact]
+    public void AnotherValidationSplitOrAnotherBaseIsRefused()
+    {
+        var o = _ws.Path("ft");
+        var first = Sft(o, "--base", "micro", "--validation-fraction", "0.2");
+        Assert.True(first.Exit == 0, first.ToString());
+        Assert.Equal(0, Sft(o, "--base", "micro", "--validation-fraction", "0.2").Exit); // the same run: reused
+
+        var split = Sft(o, "--base", "micro", "--validation-fraction", "0.5");
+        Assert.True(split.Exit == 2, split.ToString());
+        Assert.Contains("other data or settings", split.Err);
+
+        // two checkpoints with the same configuration but other weights: the base's identity is in the fingerprint
+        var a = _ws.MicroCheckpoint("base-a", seed: 1);
+        var b = _ws.MicroCheckpoint("base-b", seed: 2);
+        var o2 = _ws.Path("ft2");
+        Assert.Equal(0, Sft(o2, "--base", a).Exit);
+        var other = Sft(o2, "--base", b);
+        Assert.True(other.Exit == 2, other.ToString());
+        Assert.Contains("other data or settings", other.Err);
+    }
+}
