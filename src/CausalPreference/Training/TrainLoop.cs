@@ -63,6 +63,10 @@ public static class TrainLoop
 
         int batchesPerEpoch = (itemCount + opts.BatchSize - 1) / opts.BatchSize;
         long totalSteps = (long)batchesPerEpoch * opts.Epochs;
+        try { Directory.CreateDirectory(outDir); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        { throw new InputException($"cannot create the output folder ({e.Message}). Choose a writable location for --out.", outDir, inner: e); }
+        using var runLock = RunLock.Acquire(outDir); // one writer per folder: a second run is refused, never interleaved
         var state = new State(0, 0, 0, double.PositiveInfinity, -1, settingsFingerprint, new(), false);
         bool resumed = false;
         if (File.Exists(stateFile))
@@ -92,9 +96,8 @@ public static class TrainLoop
             carry?.Load(saved.Carry);
             TrimLog(logFile, state.Step);
         }
-        try { Directory.CreateDirectory(outDir); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        { throw new InputException($"cannot create the output folder ({e.Message}). Choose a writable location for --out.", outDir, inner: e); }
+        else if (File.Exists(logFile))
+            File.Delete(logFile); // a fresh start (e.g. after a kill before the first saved state) starts a fresh log
 
         var sw = Stopwatch.StartNew();
         long tokensSinceStart = 0;

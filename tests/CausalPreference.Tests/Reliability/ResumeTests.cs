@@ -190,6 +190,34 @@ public sealed class SftResumeFingerprintTests : IDisposable
         CliRunner.Run(["sft", "--data", _data, "--text-column", "text", "--out", outDir, "--epochs", "1", "--batch-size", "4", .. extra]);
 
     [Fact]
+    public void A_second_writer_is_refused_naming_the_holder()
+    {
+        var o = _ws.Path("locked");
+        Directory.CreateDirectory(o);
+        using (CausalPreference.IO.RunLock.Acquire(o))
+        {
+            var r = Sft(o, "--base", "micro");
+            Assert.True(r.Exit == 2, r.ToString());
+            Assert.Contains($"another run (process {Environment.ProcessId}) is writing to this output folder", r.Err);
+            Assert.False(File.Exists(Path.Combine(o, "train_log.jsonl")));
+        }
+        Assert.Equal(0, Sft(o, "--base", "micro").Exit); // released with its holder
+    }
+
+    [Fact]
+    public void A_fresh_start_starts_a_fresh_log()
+    {
+        // what a kill before the first saved state leaves: log lines and no state
+        var o = _ws.Path("fresh");
+        Directory.CreateDirectory(o);
+        File.WriteAllText(Path.Combine(o, "train_log.jsonl"), "{\"step\":1,\"loss\":9}\n{\"step\":2,\"loss\":9}\n");
+        Assert.Equal(0, Sft(o, "--base", "micro").Exit);
+        var steps = File.ReadLines(Path.Combine(o, "train_log.jsonl")).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("step").GetDouble()).ToList();
+        Assert.Equal(Enumerable.Range(1, steps.Count).Select(i => (double)i), steps); // 1, 2, … once each
+        Assert.DoesNotContain(File.ReadLines(Path.Combine(o, "train_log.jsonl")), l => l.Contains("\"loss\":9}"));
+    }
+
+    [Fact]
     public void AnotherValidationSplitOrAnotherBaseIsRefused()
     {
         var o = _ws.Path("ft");
