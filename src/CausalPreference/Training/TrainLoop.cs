@@ -287,9 +287,16 @@ public static class TrainLoop
         AtomicFile.WriteAllText(path, string.Join("", keep.Select(l => l + "\n")));
     }
 
-    /// <summary>Deletes a previous run's resumable state and outputs (for --force).</summary>
+    /// <summary>
+    /// Deletes a previous run's resumable state and outputs (for --force). The final model goes first, its config before
+    /// anything else: a kill at any point leaves a folder that no longer loads as the old model, never the old model
+    /// beside a new run's state.
+    /// </summary>
     public static void Reset(string outDir)
     {
+        foreach (var f in new[] { Checkpoint.ConfigFile, Checkpoint.ChecksumFile, Checkpoint.WeightsFile, Text.Tokenizers.ConfigFile,
+                     LoraAdapters.WeightsFile, LoraAdapters.ConfigFile, "run.json" })
+            if (File.Exists(Path.Combine(outDir, f))) File.Delete(Path.Combine(outDir, f));
         var s = Path.Combine(outDir, StateDir);
         if (Directory.Exists(s)) Directory.Delete(s, true);
         foreach (var f in new[] { "train_log.jsonl", "training.json" })

@@ -205,6 +205,19 @@ public sealed class SftResumeFingerprintTests : IDisposable
     }
 
     [Fact]
+    public void Force_removes_the_old_model_before_anything_else()
+    {
+        var o = _ws.Path("forced");
+        Assert.Equal(0, Sft(o, "--base", "micro").Exit);
+        Assert.True(Checkpoint.IsCheckpoint(o));
+        TrainLoop.Reset(o); // what --force does first; a kill after it must not leave the old model loadable
+        Assert.False(Checkpoint.IsCheckpoint(o));
+        Assert.False(File.Exists(Path.Combine(o, Checkpoint.WeightsFile)));
+        var r = CliRunner.Run("score", "--data", _data, "--model", o, "--out", _ws.Path("s.csv"));
+        Assert.Equal(2, r.Exit);
+    }
+
+    [Fact]
     public void A_fresh_start_starts_a_fresh_log()
     {
         // what a kill before the first saved state leaves: log lines and no state
