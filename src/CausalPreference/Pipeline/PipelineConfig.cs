@@ -52,6 +52,7 @@ public sealed record PipelineConfig
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
+        AllowDuplicateProperties = false, // a repeated key is refused, never silently the last one
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
@@ -76,6 +77,12 @@ public sealed record PipelineConfig
         try { c = JsonSerializer.Deserialize<PipelineConfig>(json, Json); }
         catch (JsonException e) { throw new InputException($"the config is not valid: {e.Message}", inner: e); }
         c = (c ?? throw new InputException("the config is empty")) with { BaseDir = baseDir };
+        foreach (var (section, value) in new (string, object?)[] { ("name", c.Name), ("out", c.Out), ("study", c.Study), ("data", c.Data), ("model", c.Model),
+                     ("ft", c.Ft), ("objectives", c.Objectives), ("trainer", c.Trainer), ("outcome_model", c.OutcomeModel), ("eval", c.Eval),
+                     ("data.source", c.Data?.Source), ("data.text", c.Data?.Text), ("model.base", c.Model?.Base), ("model.device", c.Model?.Device),
+                     ("trainer.normalization", c.Trainer?.Normalization), ("eval.estimators", c.Eval?.Estimators) })
+            if (value is null)
+                throw new InputException($"\"{section}\" is null; leave it out for its default, or give a value", column: section);
         c.Validate(null);
         return c;
     }

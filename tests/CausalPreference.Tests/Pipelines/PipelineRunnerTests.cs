@@ -76,6 +76,17 @@ public sealed class PipelineRunnerTests : IDisposable
         Assert.Contains("trainer.anchor_weight", e.Message + e.Column);
     }
 
+    [Theory]
+    [InlineData("""{ "data": null }""", "\"data\" is null")]
+    [InlineData("""{ "data": { "source": "world" }, "model": null }""", "\"model\" is null")]
+    [InlineData("""{ "data": { "source": "world" }, "trainer": { "normalization": null } }""", "\"trainer.normalization\" is null")]
+    [InlineData("""{ "data": { "source": "world" }, "seed": 1, "seed": 2 }""", "seed")]
+    public void Null_sections_and_repeated_keys_are_refused(string json, string said)
+    {
+        var e = Assert.Throws<InputException>(() => PipelineConfig.Parse(json, _dir));
+        Assert.Contains(said, e.Message);
+    }
+
     [Fact]
     public void An_unknown_device_is_refused_in_plain_words()
     {
