@@ -39,7 +39,7 @@ public static class DemoCommand
             foreach (var m in r.Models)
                 table.AddRow(Markup.Escape(m.Name), Markup.Escape(m.OutcomeModel), m.TrueValue.ToString("F3"), Markup.Escape($"[{m.CiLow:F3}, {m.CiHigh:F3}]"),
                     Markup.Escape(m.FractionGrammatical.ToString("P0")), m.GrammaticalValue?.ToString("F3") ?? "–", m.PhraseSumValue.ToString("F3"), m.Name == "FT" ? "–" : m.TrueImprovement.ToString("+0.000;-0.000"),
-                    Markup.Escape(m.Certificate is { } c ? (c.Estimable ? c.Lower.ToString("F3") + (c.Certified ? "" : " (none)") : "not estimable") : "–"),
+                    Markup.Escape(m.Certificate?.Cell ?? "–"),
                     Markup.Escape(m.ValidationEssFraction?.ToString("P0") ?? "–"), m.Seconds.ToString("F0"));
             AnsiConsole.Write(table);
             foreach (var m in r.Models.Where(m => m.Name != "FT")) Console.WriteLine($"{m.Name}: {m.Certified}");

@@ -47,6 +47,9 @@ public sealed record ImprovementCertificate(double Improvement, double StdError,
     /// <summary>True when the policy's ratios have at least <see cref="MinEffectiveRows"/> effective rows.</summary>
     public bool Estimable => EssFraction * Rows >= MinEffectiveRows && double.IsFinite(Lower);
 
+    /// <summary>The bound as a table cell: "0.123", "-0.045 (none)" when not above 0, or "not estimable".</summary>
+    public string Cell => !Estimable ? "not estimable" : Certified ? Lower.ToString("F3") : $"{Lower:F3} (none)";
+
     /// <summary>The sentence every run states.</summary>
     public string Statement =>
         !Estimable ? $"improvement over FT not estimable: the held-out importance weights rest on {EssFraction * Rows:0.#} of {Rows} rows"

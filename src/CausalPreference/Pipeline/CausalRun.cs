@@ -53,8 +53,9 @@ public static class CausalRun
         // 1. log P̂^R(X_i): design probabilities when known, else the frozen FT model (the policy's starting point)
         double[] refTrain, refVal;
         string refSource;
+        bool refFromModel = ds.Spec.LogPropensityColumn == null || r.ReferenceFromModel;
         double[]? designVal = ds.Spec.LogPropensityColumn != null ? valDs.Rows.Select(x => x.LogPropensity!.Value).ToArray() : null;
-        if (ds.Spec.LogPropensityColumn != null && !r.ReferenceFromModel)
+        if (!refFromModel)
         {
             refTrain = trainDs.Rows.Select(x => x.LogPropensity!.Value).ToArray();
             refVal = valDs.Rows.Select(x => x.LogPropensity!.Value).ToArray();
@@ -117,7 +118,7 @@ public static class CausalRun
         //    the selection / certification halves, and the floor assumed for text outside the data's support
         var overlap = r.EffectiveOverlap;
         overlap.Validate();
-        var ftVal = refSource.StartsWith("FT model") ? refVal : Models.SequenceScorer.Score(model, tok, valTexts, valPrompts);
+        var ftVal = refFromModel ? refVal : Models.SequenceScorer.Score(model, tok, valTexts, valPrompts);
         double floor = r.OutcomeFloor is double fl ? sign * fl : trainData.Outcome.Min();
         var (selIdx, certIdx) = CertificateHalves(valData.N, overlap.SelectionFraction, r.Trainer.Seed);
         ImprovementCertificate? Certify(int[] idx)
@@ -143,7 +144,7 @@ public static class CausalRun
         }
         var fp = Fingerprint.Of("causal-train", r.Lora?.ToString(), r.Objective.ToString(), ds.Fingerprint(), Fingerprint.OfModel(r.ModelPath), r.OutcomeModelDir ?? "crossfit",
             Fingerprint.OfTexts(tTexts), r.ObjectiveOptions.ToString(), trainer.ToString(), r.ValidationFraction.ToString("R"),
-            refSource.StartsWith("FT model") ? "ref:model" : "ref:design", floor.ToString("R"));
+            refFromModel ? "ref:model" : "ref:design", floor.ToString("R"));
         var result = CausalTrainer.Train(model, tok, r.Objective, trainData, valData, r.ObjectiveOptions, trainer, r.OutDir, fp, r.Progress,
             restartOnSettingsChange: r.RestartOnSettingsChange, overlap: overlap, certify: selIdx.Length >= 2 ? () => Certify(selIdx)! : null);
 
@@ -155,13 +156,15 @@ public static class CausalRun
         if (cert != null && !cert.DesignProbabilities)
             certified += "; P^R estimated by the FT model (no design probabilities)";
         log.WriteLine(certified);
-        var alarms = TrainingAlarms.FromLog(Path.Combine(r.OutDir, "train_log.jsonl"));
+        var steps = TrainingAlarms.ReadLog(Path.Combine(r.OutDir, "train_log.jsonl"));
+        var alarms = TrainingAlarms.FromSteps(steps);
         foreach (var a in alarms) log.WriteLine("ALARM: " + a);
         var best = result.Epochs.LastOrDefault(e => e.TryGetValue("step", out var st) && st == result.BestStep)
                    ?? result.Epochs.LastOrDefault(e => e["epoch"] == result.BestEpoch);
-        double? finalLambda = null;
-        if (overlap.Enabled && File.Exists(Path.Combine(r.OutDir, "train_log.jsonl")))
-            finalLambda = LastLogValue(Path.Combine(r.OutDir, "train_log.jsonl"), "anchor_weight", result.BestStep);
+        // λ at the kept checkpoint: the last value logged at or before its step
+        double? finalLambda = overlap.Enabled
+            ? steps.LastOrDefault(s => s.TryGetValue("step", out var st) && st <= result.BestStep && s.TryGetValue("anchor_weight", out var w) && w is not null)?["anchor_weight"]
+            : null;
         var summary = new CausalRunSummary(Name(r.Objective), r.ModelPath, trainData.N, valData.N, trainData.M, valData.M, refSource,
             g?.Source, g?.R2, g?.Auc, result.BestEpoch, best != null && best.TryGetValue("validation_value", out var vv) ? vv : -result.BestValidationLoss,
             best != null && best.TryGetValue("validation_ess_fraction", out var ess) ? ess : null,
@@ -177,19 +180,6 @@ public static class CausalRun
         var perm = TrainLoop.Permutation(n, seed + 104729, 0);
         int k = (int)Math.Round(n * selectionFraction);
         return (perm.Take(k).OrderBy(i => i).ToArray(), perm.Skip(k).OrderBy(i => i).ToArray());
-    }
-
-    static double? LastLogValue(string logFile, string key, long atOrBeforeStep)
-    {
-        double? found = null;
-        foreach (var line in File.ReadLines(logFile))
-        {
-            using var doc = JsonDocument.Parse(line);
-            var root = doc.RootElement;
-            if (root.GetProperty("step").GetDouble() > atOrBeforeStep) break;
-            if (root.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Number) found = v.GetDouble();
-        }
-        return found;
     }
 
     public static string Name(ObjectiveKind k) => k switch { ObjectiveKind.Cpo => "cpo", ObjectiveKind.DrCpo => "dr-cpo", _ => "oo-rlhf" };

@@ -185,7 +185,7 @@ public static class Demo
         sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var m in r.Models)
         {
-            string cert = m.Certificate is { } c ? (c.Estimable ? $"{c.Lower:F3}{(c.Certified ? "" : " (none)")}" : "not estimable") : "–";
+            string cert = m.Certificate?.Cell ?? "–";
             sb.AppendLine($"| {m.Name} | {m.OutcomeModel} | {m.TrueValue:F3} | [{m.CiLow:F3}, {m.CiHigh:F3}] | {m.FractionGrammatical:P0} | {(m.GrammaticalValue is double gv ? gv.ToString("F3") : "–")} | {m.PhraseSumValue:F3} | " +
                           $"{(m.Name == "FT" ? "–" : m.TrueImprovement.ToString("+0.000;-0.000"))} | {cert} | {(m.FinalAnchorWeight is double l ? l.ToString("G3") : "–")} | " +
                           $"{(m.ValidationEssFraction is double e ? e.ToString("P0") : "–")} |");

@@ -118,7 +118,6 @@ public static class CausalTrainer
             {
                 var ev = plain();
                 var cert = certify();
-                policy.eval();
                 var metrics = new Dictionary<string, double>(ev.Metrics ?? new Dictionary<string, double>())
                 {
                     ["selection_improvement"] = cert.Improvement, ["selection_lower_bound"] = cert.Lower, ["selection_ess_fraction"] = cert.EssFraction,

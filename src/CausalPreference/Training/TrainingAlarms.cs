@@ -18,18 +18,18 @@ public static class TrainingAlarms
     /// <summary>Share of steps from which a symptom becomes an alarm.</summary>
     public const double MostSteps = 0.5;
 
-    /// <summary>The alarms of one run's step log (none when the file is missing or empty).</summary>
-    public static IReadOnlyList<string> FromLog(string logFile)
+    /// <summary>The step records of a train_log.jsonl (empty when the file is missing); unreadable lines are skipped.</summary>
+    public static IReadOnlyList<IReadOnlyDictionary<string, double?>> ReadLog(string logFile)
     {
-        if (!File.Exists(logFile)) return [];
-        var steps = new List<Dictionary<string, double?>>();
+        var steps = new List<IReadOnlyDictionary<string, double?>>();
+        if (!File.Exists(logFile)) return steps;
         foreach (var line in File.ReadLines(logFile))
         {
             if (string.IsNullOrWhiteSpace(line)) continue;
             try { if (JsonSerializer.Deserialize<Dictionary<string, double?>>(line) is { } d) steps.Add(d); }
             catch (JsonException) { }
         }
-        return FromSteps(steps);
+        return steps;
     }
 
     /// <summary>The alarms of a list of step records (keys as in train_log.jsonl: ess, grad_norm, log_ratio_min, log_ratio_max).</summary>
