@@ -20,7 +20,12 @@ public static class SimulateCommand
         var outFile = Cli.Opt<string?>("--out", "Output CSV (text,outcome,log_propensity[,u]); with --score, a CSV of each text's score (text,true_mean,grammatical,phrase_sum)");
         var score = Cli.Opt<string?>("--score", "Table of texts to score with the true mean outcome g*");
         var column = Cli.Opt("--column", "Column of --score holding the texts", "text");
-        foreach (var o in new Option[] { n, seed, confounded, binary, outFile, score, column }) cmd.Options.Add(o);
+        var experiments = Cli.Opt("--experiments", "Simulate this many A/B tests instead of single readers: each tests --arms texts drawn from P^R, each shown to " +
+            "--readers readers randomized within the test; one row per arm (experiment,text,outcome = its readers' mean,readers,log_propensity = log(1/arms)). " +
+            "Train on it with --group-column experiment", 0);
+        var arms = Cli.Opt("--arms", "Texts per simulated A/B test (with --experiments)", 4);
+        var readers = Cli.Opt("--readers", "Readers shown each arm of a simulated A/B test (with --experiments)", 50);
+        foreach (var o in new Option[] { n, seed, confounded, binary, outFile, score, column, experiments, arms, readers }) cmd.Options.Add(o);
         Cli.SetAction(cmd, pr =>
         {
             var world = new World(pr.GetValue(binary) ? WorldConfig.DefaultBinary() : WorldConfig.Default());
@@ -42,6 +47,20 @@ public static class SimulateCommand
                 return Cli.Ok;
             }
             var path = pr.GetValue(outFile) ?? throw new InputException("give --out FILE to write simulated data, or --score FILE to score texts");
+            if (pr.GetValue(experiments) is int ex and not 0)
+            {
+                if (pr.GetValue(confounded)) throw new InputException("--experiments simulates randomized A/B tests; --confounded does not apply to them");
+                if (ex < 2) throw new InputException($"--experiments must be at least 2 (got {ex})");
+                if (pr.GetValue(arms) is int k and (< 2 or > 50)) throw new InputException($"--arms must be between 2 and 50 (got {k})");
+                if (pr.GetValue(readers) is int rd and (< 1 or > 1_000_000)) throw new InputException($"--readers must be between 1 and 1,000,000 (got {rd})");
+                if ((long)ex * pr.GetValue(arms) > MaxRows) throw new InputException($"--experiments × --arms must be at most {MaxRows:N0}");
+                RequireCsv(path);
+                var armsData = world.GenerateExperiments(ex, pr.GetValue(arms), pr.GetValue(readers), pr.GetValue(seed));
+                ExperimentArm.Write(path, armsData);
+                Console.WriteLine($"wrote {armsData.Count} arms of {ex} randomized A/B tests ({pr.GetValue(arms)} arms, {pr.GetValue(readers)} readers each) to {path} " +
+                                  $"(true value under randomization {world.ExpectedValueUnderPR():F4})");
+                return Cli.Ok;
+            }
             if (pr.GetValue(n) < 2) throw new InputException($"--n must be at least 2 (got {pr.GetValue(n)})");
             if (pr.GetValue(n) > MaxRows) throw new InputException($"--n must be at most {MaxRows:N0} (got {pr.GetValue(n):N0}); simulate several files with different --seed values for more");
             RequireCsv(path);

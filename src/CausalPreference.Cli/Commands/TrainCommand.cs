@@ -38,9 +38,12 @@ public static class TrainCommand
             "(on the outcome's own scale; default: the worst outcome in the training rows)");
         var referenceFromModel = Cli.Opt<bool>("--reference-from-model", "Use the FT model as P̂^R for the objective even when --log-propensity-column gives design " +
             "probabilities (these then serve the held-out certificate only)");
+        var weighting = Cli.Opt<string?>("--weighting", "within-experiment: normalize the weights within each experiment of --group-column (rows randomized " +
+            "within it; a step takes --batch-size whole experiments; P̂^R(X | experiment) = the FT model's P(X) × the row's design probability, 1/k without " +
+            "--log-propensity-column); pooled: one scope per step over all its rows. Default: within-experiment when --group-column is given, else pooled");
         var outDir = Cli.Opt<string>("--out", "Output folder: the trained model, run.json, training.json, train_log.jsonl", required: true);
         var cache = Cli.Opt<string?>("--cache", "Folder for cached reference scores and X̃ samples (default: .cache beside --out)");
-        foreach (var o in new Option[] { model, objective, outcomeModel, folds, unlabeled, f0, m, normalization, maxLogWeight, anchorWeight, paperExact, essFloor, outcomeFloor, referenceFromModel, outDir, cache }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, objective, outcomeModel, folds, unlabeled, f0, m, normalization, maxLogWeight, anchorWeight, paperExact, essFloor, outcomeFloor, referenceFromModel, weighting, outDir, cache }) cmd.Options.Add(o);
         var train = new TrainOptions(cmd);
         Cli.SetAction(cmd, pr =>
         {
@@ -60,6 +63,11 @@ public static class TrainCommand
             try { overlap.Validate(); }
             catch (InputException e) { throw new InputException($"--ess-floor: {e.Message}"); }
             if (pr.GetValue(outcomeFloor) is double of && !double.IsFinite(of)) throw new InputException($"--outcome-floor must be a finite number (got {of})");
+            bool? within = pr.GetValue(weighting) switch
+            {
+                null => null, "within-experiment" => true, "pooled" => false,
+                var w => throw new InputException($"unknown --weighting '{w}'; use within-experiment or pooled"),
+            };
             var device = train.GetDevice(pr);
             var dir = pr.GetValue(outDir)!;
             if (pr.GetValue(train.Force)) TrainLoop.Reset(dir);
@@ -68,7 +76,7 @@ public static class TrainCommand
                 pr.GetValue(unlabeled), pr.GetValue(f0), pr.GetValue(m), new ObjectiveOptions(norm, pr.GetValue(maxLogWeight), exact ? lambda : 0), opts,
                 pr.GetValue(train.ValFraction), dir, pr.GetValue(cache) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(dir))!, ".cache"), device, Lora: train.GetLora(pr),
                 TaskProgress: (label, total) => { bars.Add(new ProgressLine(label, total, "texts")); var bar = bars[^1]; return new Progress<int>(d => bar.Report(d)); },
-                Overlap: overlap, OutcomeFloor: pr.GetValue(outcomeFloor), ReferenceFromModel: pr.GetValue(referenceFromModel));
+                Overlap: overlap, OutcomeFloor: pr.GetValue(outcomeFloor), ReferenceFromModel: pr.GetValue(referenceFromModel), WithinExperiments: within);
             ProgressLine? trainBar = null;
             req = req with { Progress = ProgressLine.ForTraining(CausalRun.Name(kind), () => trainBar, b => trainBar = b) };
             var summary = CausalRun.Execute(req, Console.Error);

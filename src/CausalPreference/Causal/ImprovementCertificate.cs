@@ -32,8 +32,10 @@ namespace CausalPreference.Causal;
 /// <param name="EssFraction">Kish ESS / n of the policy's ratios r^f on these rows (how many rows really carry it).</param>
 /// <param name="Floor">c, the outcome assumed for text outside the data's support (oriented: larger is better).</param>
 /// <param name="DesignProbabilities">True when P^R came from design probabilities, false when the FT model stood in for it.</param>
+/// <param name="Experiments">Within experiments (<see cref="ComputeWithinExperiments"/>): how many held-out experiments the
+/// estimate averages (its SE is over experiments); 0 for the pooled certificate.</param>
 public sealed record ImprovementCertificate(double Improvement, double StdError, double Lower, double Upper, int Rows,
-    double EssFraction, double Floor, bool DesignProbabilities)
+    double EssFraction, double Floor, bool DesignProbabilities, int Experiments = 0)
 {
     /// <summary>z of the two-sided 95% interval whose lower end is the bound.</summary>
     public const double Z95 = 1.96;
@@ -53,8 +55,50 @@ public sealed record ImprovementCertificate(double Improvement, double StdError,
     /// <summary>The sentence every run states.</summary>
     public string Statement =>
         !Estimable ? $"improvement over FT not estimable: the held-out importance weights rest on {EssFraction * Rows:0.#} of {Rows} rows"
-        : Certified ? $"improvement over FT ≥ {Lower:0.000} (95%; estimate {Improvement:+0.000;-0.000}, {Rows} held-out rows)"
-        : $"no certified improvement over FT (estimate {Improvement:+0.000;-0.000}, 95% lower bound {Lower:0.000}, {Rows} held-out rows)";
+        : Certified ? $"improvement over FT ≥ {Lower:0.000} (95%; estimate {Improvement:+0.000;-0.000}, {Where})"
+        : $"no certified improvement over FT (estimate {Improvement:+0.000;-0.000}, 95% lower bound {Lower:0.000}, {Where})";
+
+    string Where => Experiments > 0 ? $"{Rows} held-out rows in {Experiments} experiments, within each" : $"{Rows} held-out rows";
+
+    /// <summary>
+    /// The certificate of a policy trained with weights normalized within experiments. In held-out experiment e with
+    /// rows a (tested texts), the policy's value is V_e(f) = Σ_a softmax_a(ℓ^f − ℓ^FT − log P^R(a | e)) Y_a and FT's is
+    /// V_e(FT) = Σ_a softmax_a(−log P^R(a | e)) Y_a (the experiment's own mean when P^R(a | e) = 1/k_e). Then
+    /// <code>  Δ̂ = (1/E) Σ_e (V_e(f) − V_e(FT))     SE = sd_e / √E     lower bound = Δ̂ − 1.96·SE  </code>
+    /// The randomization within each experiment makes every Y_a unbiased for its text's mean outcome there, so Δ̂ is
+    /// unbiased for the improvement of choosing among the tested texts (in proportion to the policy) over the
+    /// experiment's own allocation. It says nothing about text outside the experiments (no floor is needed or used).
+    /// </summary>
+    /// <exception cref="ArgumentException">Lengths differ, fewer than 2 experiments, or a non-finite input.</exception>
+    public static ImprovementCertificate ComputeWithinExperiments(double[] logpPolicy, double[] logpFt, double[] logpDesign, double[] outcome, int[] groups)
+    {
+        ArgumentNullException.ThrowIfNull(logpPolicy);
+        ArgumentNullException.ThrowIfNull(logpFt);
+        ArgumentNullException.ThrowIfNull(logpDesign);
+        ArgumentNullException.ThrowIfNull(outcome);
+        ArgumentNullException.ThrowIfNull(groups);
+        int n = outcome.Length;
+        if (logpPolicy.Length != n || logpFt.Length != n || logpDesign.Length != n || groups.Length != n)
+            throw new ArgumentException("the certificate's inputs must have one entry per held-out row");
+        for (int i = 0; i < n; i++)
+            if (!double.IsFinite(logpPolicy[i]) || !double.IsFinite(logpFt[i]) || !double.IsFinite(logpDesign[i]) || !double.IsFinite(outcome[i]))
+                throw new ArgumentException($"held-out row {i}: a log-probability or the outcome is not finite");
+        var byExperiment = groups.Select((g, i) => (g, i)).GroupBy(p => p.g).Select(x => x.Select(p => p.i).ToArray()).ToArray();
+        int e = byExperiment.Length;
+        if (e < 2) throw new ArgumentException($"the certificate needs at least 2 held-out experiments (got {e})", nameof(groups));
+        static double Value(int[] rows, Func<int, double> logw, double[] y)
+        {
+            double max = rows.Max(logw), sum = rows.Sum(i => Math.Exp(logw(i) - max));
+            return rows.Sum(i => Math.Exp(logw(i) - max) / sum * y[i]);
+        }
+        var delta = byExperiment.Select(rows =>
+            Value(rows, i => logpPolicy[i] - logpFt[i] - logpDesign[i], outcome) - Value(rows, i => -logpDesign[i], outcome)).ToArray();
+        double mean = delta.Average();
+        double se = Math.Sqrt(delta.Sum(v => (v - mean) * (v - mean)) / (e - 1) / e);
+        var logw = Enumerable.Range(0, n).Select(i => logpPolicy[i] - logpFt[i] - logpDesign[i]).ToArray();
+        var diag = WeightDiagnostics.FromGroupedLogWeights(logw, byExperiment.Select(r => r.Select(i => (long)i).ToArray()).ToList());
+        return new ImprovementCertificate(mean, se, mean - Z95 * se, mean + Z95 * se, n, diag.EssFraction, 0, true, e);
+    }
 
     /// <summary>
     /// Computes the certificate. <paramref name="logpPolicy"/> and <paramref name="logpFt"/> are the sequence

@@ -21,6 +21,11 @@ namespace CausalPreference.Causal;
 //   CPO      V̂ = (1/n) Σ_i exp(d_i) Y_i
 //   OO-RLHF  V̂ = (1/m) Σ_j exp(d̃_j) ĝ(X̃_j)
 //   DR-CPO   V̂ = (1/n) Σ_i exp(d_i)(Y_i − ĝ(X_i)) + (1/m) Σ_j exp(d̃_j) ĝ(X̃_j)
+// Within experiments (rows carry an experiment id e(i), randomized within it; P̂^R(X_i) is then P^R(X_i | e(i))):
+// every labelled sum above is taken inside each experiment and the G experiments of the scope are averaged,
+//   SN  Σ_i w_i a_i  →  (1/G) Σ_e Σ_{i∈e} softmax_{i∈e}(d)_i a_i       HT  →  (1/G) Σ_e (1/n_e) Σ_{i∈e} exp(d_i) a_i
+// i.e. the value of choosing, in each experiment, among its tested texts in proportion to P^f (docs/within-experiment.md).
+// The X̃ term of DR-CPO and OO-RLHF is unchanged: it reaches beyond the tested texts, through ĝ.
 // Loss = −V̂. Only log-RATIOS are ever exponentiated, never a raw sequence log-probability.
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -61,6 +66,9 @@ public enum WeightNormalization
 /// <param name="PolicyLogpTilde">ℓ^f(X̃_j), [m]; needed by DR-CPO and OO-RLHF.</param>
 /// <param name="F0LogpTilde">log P^{f0}(X̃_j), [m], the density of the sampler that produced X̃_j.</param>
 /// <param name="OutcomeHatTilde">ĝ(X̃_j), [m].</param>
+/// <param name="Groups">Optional experiment index of each labelled row, [n] (any non-negative ids): the labelled
+/// weights are then normalized within each experiment and the experiments averaged (see the file header). Null: one
+/// scope over all rows.</param>
 public sealed record ObjectiveInputs(
     Tensor PolicyLogp,
     Tensor ReferenceLogp,
@@ -68,7 +76,8 @@ public sealed record ObjectiveInputs(
     Tensor? OutcomeHat = null,
     Tensor? PolicyLogpTilde = null,
     Tensor? F0LogpTilde = null,
-    Tensor? OutcomeHatTilde = null)
+    Tensor? OutcomeHatTilde = null,
+    int[]? Groups = null)
 {
     /// <summary>
     /// Inputs for OO-RLHF, which uses no labelled rows: the labelled tensors are set to empty float64 tensors and are
@@ -171,7 +180,7 @@ public static class Objectives
                 // CPO:  V̂ = Σ_i w_i Y_i   (SN)    or    (1/n) Σ_i exp(d_i) Y_i   (HT)
                 var (logRatio, gradType) = LabelledLogRatio(inputs, kind, out long n);
                 var y = Vector(inputs.Outcome, "Outcome", "Y_i", kind, n);
-                value = WeightedTerm(logRatio, y, options, gradType, "labelled", warnings, out labelledDiag);
+                value = WeightedTerm(logRatio, y, options, gradType, "labelled", warnings, out labelledDiag, GroupsOf(inputs, n));
                 break;
             }
             case ObjectiveKind.OoRlhf:
@@ -189,7 +198,7 @@ public static class Objectives
                 var y = Vector(inputs.Outcome, "Outcome", "Y_i", kind, n);
                 var gHat = Vector(inputs.OutcomeHat, "OutcomeHat", "ĝ(X_i), cross-fitted", kind, n);
                 var residual = y - gHat;
-                var correction = WeightedTerm(logRatio, residual, options, gradType, "labelled", warnings, out labelledDiag);
+                var correction = WeightedTerm(logRatio, residual, options, gradType, "labelled", warnings, out labelledDiag, GroupsOf(inputs, n));
 
                 var (logRatioTilde, gradTypeTilde) = UnlabelledLogRatio(inputs, kind, out long m);
                 var gTilde = Vector(inputs.OutcomeHatTilde, "OutcomeHatTilde", "ĝ(X̃_j)", kind, m);
@@ -232,12 +241,23 @@ public static class Objectives
         return (policy - f0, inputs.PolicyLogpTilde!.dtype);
     }
 
+    /// <summary>The labelled rows' experiments as index lists (null without groups), checked against n.</summary>
+    static List<long[]>? GroupsOf(ObjectiveInputs inputs, long n)
+    {
+        if (inputs.Groups is not { } g) return null;
+        if (g.Length != n)
+            throw new ArgumentException($"Groups has {g.Length} entries but there are {n} labelled rows (one experiment id per row).", nameof(inputs));
+        if (g.Any(v => v < 0)) throw new ArgumentException("Groups holds a negative experiment id.", nameof(inputs));
+        return g.Select((e, i) => (e, i)).GroupBy(p => p.e).OrderBy(x => x.Key).Select(x => x.Select(p => (long)p.i).ToArray()).ToList();
+    }
+
     /// <summary>
     /// One importance-weighted term. SN: Σ_k softmax(d)_k a_k. HT: Σ_k exp(d_k − log K) a_k (= (1/K) Σ exp(d_k) a_k).
+    /// With <paramref name="groups"/>, either is taken within each group and the groups are averaged.
     /// Optional explicit clipping and the HT overflow guard replace d_k by a ceiling; both are counted.
     /// </summary>
     static Tensor WeightedTerm(Tensor logRatio, Tensor a, ObjectiveOptions options, ScalarType gradType, string label,
-        List<string> warnings, out WeightDiagnostics diagnostics)
+        List<string> warnings, out WeightDiagnostics diagnostics, List<long[]>? groups = null)
     {
         double[] d = logRatio.detach().cpu().data<double>().ToArray();
         double[] av = a.detach().cpu().data<double>().ToArray();
@@ -288,6 +308,20 @@ public static class Objectives
             dEff = where(logRatio > ceilingT, ceilingT, logRatio);
         }
 
+        if (groups != null)
+        {
+            diagnostics = WeightDiagnostics.FromGroupedLogWeights(clippedD, groups, explicitClipped + guardClipped);
+            Tensor? sum = null;
+            foreach (var g in groups)
+            {
+                using var idx = tensor(g, ScalarType.Int64, logRatio.device);
+                var dg = dEff.index_select(0, idx);
+                var ag = a.index_select(0, idx);
+                var term = ht ? ((dg - Math.Log(g.Length)).exp() * ag).sum() : (dg.softmax(0) * ag).sum();
+                sum = sum is null ? term : sum + term;
+            }
+            return sum! / (double)groups.Count;
+        }
         diagnostics = WeightDiagnostics.FromLogWeights(clippedD, explicitClipped + guardClipped);
 
         if (!ht)

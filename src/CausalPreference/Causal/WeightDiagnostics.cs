@@ -76,4 +76,32 @@ public sealed record WeightDiagnostics(
         for (int i = n - k; i < n; i++) top += u[i];
         return new WeightDiagnostics(n, ess, ess / n, 1.0 / sum, top / sum, cv, lwMin, lwMax, clipped);
     }
+
+    /// <summary>
+    /// Diagnostics of weights normalized within groups (experiments) whose totals are then averaged: row i of group e
+    /// carries w_i / Σ_{k∈e} w_k / G of the total. ESS is the sum of the groups' Kish ESS (a group of k rows counts
+    /// between 1 and k), so <see cref="EssFraction"/> is the share of rows that really carry the estimate; the largest
+    /// and top-5% shares are of the averaged weights. Log-weight range as given.
+    /// </summary>
+    public static WeightDiagnostics FromGroupedLogWeights(double[] logWeights, IReadOnlyList<long[]> groups, int clipped = 0)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        var all = FromLogWeights(logWeights, clipped); // validates, and gives the range
+        int n = logWeights.Length, G = groups.Count;
+        var share = new double[n];
+        double ess = 0;
+        foreach (var g in groups)
+        {
+            var d = FromLogWeights(g.Select(i => logWeights[i]).ToArray());
+            ess += d.Ess;
+            double max = g.Max(i => logWeights[i]);
+            double sum = g.Sum(i => Math.Exp(logWeights[i] - max));
+            foreach (var i in g) share[i] = double.IsNegativeInfinity(max) ? 0 : Math.Exp(logWeights[i] - max) / sum / G;
+        }
+        double mean = 1.0 / n, dev = share.Sum(u => (u - mean) * (u - mean));
+        var sorted = share.OrderBy(u => u).ToArray();
+        int k = Math.Max(1, (int)Math.Floor(0.05 * n));
+        return new WeightDiagnostics(n, ess, ess / n, sorted[^1], sorted.Skip(n - k).Sum(), Math.Sqrt(dev / n) / mean,
+            all.LogWeightMin, all.LogWeightMax, clipped);
+    }
 }

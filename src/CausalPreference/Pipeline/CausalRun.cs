@@ -14,10 +14,13 @@ public sealed record CausalRunRequest(
     string? UnlabeledFile, string? F0Path, int M, ObjectiveOptions ObjectiveOptions, TrainerOptions Trainer,
     double ValidationFraction, string OutDir, string CacheDir, torch.Device? Device = null, IProgress<TrainingProgress>? Progress = null, bool RestartOnSettingsChange = false,
     LoraOptions? Lora = null, Func<string, int, IProgress<int>>? TaskProgress = null,
-    OverlapOptions? Overlap = null, double? OutcomeFloor = null, bool ReferenceFromModel = false)
+    OverlapOptions? Overlap = null, double? OutcomeFloor = null, bool ReferenceFromModel = false, bool? WithinExperiments = null)
 {
     /// <summary>Overlap-aware optimization settings; null means <see cref="OverlapOptions.Default"/> (on).</summary>
     public OverlapOptions EffectiveOverlap => Overlap ?? OverlapOptions.Default;
+
+    /// <summary>Whether the weights are normalized within experiments: as asked, else whenever the data has a group column.</summary>
+    public bool EffectiveWithinExperiments => WithinExperiments ?? Data.Spec.GroupColumn != null;
 }
 
 /// <summary>What a run reports (also written to OUT/run.json).</summary>
@@ -26,7 +29,8 @@ public sealed record CausalRunSummary(
     string ReferenceSource, string? OutcomeModel, double? OutcomeModelR2, double? OutcomeModelAuc,
     int BestEpoch, double BestValidationValue, double? ValidationEssFraction, long Steps, bool Resumed, string Normalization, int BatchSize,
     bool OverlapAware = false, long BestStep = 0, double? FinalAnchorWeight = null, ImprovementCertificate? Certificate = null,
-    string Certified = "", IReadOnlyList<string>? Alarms = null);
+    string Certified = "", IReadOnlyList<string>? Alarms = null, string Weighting = "pooled", int TrainExperiments = 0, int ValidationExperiments = 0,
+    double? MedianStepEssFraction = null);
 
 /// <summary>
 /// One causal training run, from a direct-outcome dataset to a trained model: split (seed 240402), reference
@@ -39,6 +43,9 @@ public static class CausalRun
     {
         var ds = r.Data;
         if (!ds.HasOutcome) throw new InputException("training needs an outcome column", ds.Spec.Path);
+        bool within = r.EffectiveWithinExperiments;
+        if (within && ds.Spec.GroupColumn is null)
+            throw new InputException("weighting within experiments needs the experiment id of every row: name its column (the group column)", ds.Spec.Path);
         var (trainDs, valDs) = ds.Split(r.ValidationFraction, 240402);
         var (model, tok) = Checkpoint.Load(r.ModelPath, r.Device);
         var trainTexts = trainDs.Rows.Select(x => x.Text).ToArray();
@@ -52,10 +59,29 @@ public static class CausalRun
 
         // 1. log P̂^R(X_i): design probabilities when known, else the frozen FT model (the policy's starting point)
         double[] refTrain, refVal;
+        double[]? ftValWithin = null, designTrain = null;
         string refSource;
         bool refFromModel = ds.Spec.LogPropensityColumn == null || r.ReferenceFromModel;
         double[]? designVal = ds.Spec.LogPropensityColumn != null ? valDs.Rows.Select(x => x.LogPropensity!.Value).ToArray() : null;
-        if (!refFromModel)
+        int[]? groupsTrain = within ? ExperimentIndex(trainDs) : null, groupsVal = within ? ExperimentIndex(valDs) : null;
+        if (within)
+        {
+            // within experiments: log P̂^R(X | e) = ℓ^FT(X) + log P^R(row | e) — the experiment's own allocation, tilted by how much
+            // more the policy likes each tested text than FT does (docs/within-experiment.md). Design column: log P^R(row | e) up to
+            // a constant per experiment; none: 1/k_e (one row per tested text).
+            bool c1, c2;
+            (refTrain, c1) = ReferenceTable.Get(r.ModelPath, model, tok, trainTexts, trainPrompts, r.CacheDir, r.TaskProgress?.Invoke("reference log-probs (train)", trainTexts.Length));
+            (refVal, c2) = ReferenceTable.Get(r.ModelPath, model, tok, valTexts, valPrompts, r.CacheDir, r.TaskProgress?.Invoke("reference log-probs (validation)", valTexts.Length));
+            var ftValCopy = refVal.ToArray();
+            designVal = ds.Spec.LogPropensityColumn != null ? designVal : ArmUniform(groupsVal!);
+            designTrain = ds.Spec.LogPropensityColumn != null ? trainDs.Rows.Select(x => x.LogPropensity!.Value).ToArray() : ArmUniform(groupsTrain!);
+            refTrain = refTrain.Select((v, i) => v + designTrain[i]).ToArray();
+            refVal = refVal.Select((v, i) => v + designVal[i]).ToArray();
+            refSource = $"within experiments of '{ds.Spec.GroupColumn}': FT model {r.ModelPath} ({(c1 && c2 ? "cached" : "computed")}) × " +
+                        (ds.Spec.LogPropensityColumn != null ? $"design probabilities from column '{ds.Spec.LogPropensityColumn}'" : "1/k per experiment");
+            ftValWithin = ftValCopy;
+        }
+        else if (!refFromModel)
         {
             refTrain = trainDs.Rows.Select(x => x.LogPropensity!.Value).ToArray();
             refVal = valDs.Rows.Select(x => x.LogPropensity!.Value).ToArray();
@@ -110,24 +136,30 @@ public static class CausalRun
         T[] Head<T>(T[] a) => a.Take(mTrain).ToArray();
         T[] Tail<T>(T[] a) => a.Skip(mTrain).ToArray();
         var trainData = new CausalData(trainTexts, trainPrompts, trainDs.Rows.Select(x => x.OrientedOutcome).ToArray(), refTrain, Orient(g?.Train),
-            Head(tTexts), tPrompts is null ? null : Head(tPrompts), Head(tLogp), g is null ? null : Orient(Head(g.Tilde)));
+            Head(tTexts), tPrompts is null ? null : Head(tPrompts), Head(tLogp), g is null ? null : Orient(Head(g.Tilde)), groupsTrain, designTrain);
         var valData = new CausalData(valTexts, valPrompts, valDs.Rows.Select(x => x.OrientedOutcome).ToArray(), refVal, Orient(g?.Validation),
-            Tail(tTexts), tPrompts is null ? null : Tail(tPrompts), Tail(tLogp), g is null ? null : Orient(Tail(g.Tilde)));
+            Tail(tTexts), tPrompts is null ? null : Tail(tPrompts), Tail(tLogp), g is null ? null : Orient(Tail(g.Tilde)), groupsVal, within ? designVal : null);
+        if (within)
+            log.WriteLine($"weights: normalized within each experiment ({trainData.GroupRows!.Length} training / {valData.GroupRows!.Length} held-out experiments" +
+                          $"{(trainData.GroupRows.Count(x => x.Length < 2) is int single and > 0 ? $"; {single} with one row, which carry no contrast" : "")}); a step takes {r.Trainer.BatchSize} whole experiments");
 
         // 4. the held-out certificate's inputs: FT's log-probabilities of the validation rows (the policy before training),
         //    the selection / certification halves, and the floor assumed for text outside the data's support
         var overlap = r.EffectiveOverlap;
         overlap.Validate();
-        var ftVal = refFromModel ? refVal : Models.SequenceScorer.Score(model, tok, valTexts, valPrompts);
+        var ftVal = ftValWithin ?? (refFromModel ? refVal : Models.SequenceScorer.Score(model, tok, valTexts, valPrompts));
         double floor = r.OutcomeFloor is double fl ? sign * fl : trainData.Outcome.Min();
-        var (selIdx, certIdx) = CertificateHalves(valData.N, overlap.SelectionFraction, r.Trainer.Seed);
+        var (selIdx, certIdx) = within ? CertificateHalves(groupsVal!, overlap.SelectionFraction, r.Trainer.Seed) : CertificateHalves(valData.N, overlap.SelectionFraction, r.Trainer.Seed);
         ImprovementCertificate? Certify(int[] idx)
         {
             if (idx.Length < 2 || valData.N == 0) return null;
             var texts = idx.Select(i => valTexts[i]).ToArray();
             var lp = Models.SequenceScorer.Score(model, tok, texts, valPrompts is null ? null : idx.Select(i => valPrompts[i]).ToArray());
-            return ImprovementCertificate.Compute(lp, idx.Select(i => ftVal[i]).ToArray(), designVal is null ? null : idx.Select(i => designVal[i]).ToArray(),
-                idx.Select(i => valData.Outcome[i]).ToArray(), floor);
+            var ft = idx.Select(i => ftVal[i]).ToArray();
+            var y = idx.Select(i => valData.Outcome[i]).ToArray();
+            if (within)
+                return ImprovementCertificate.ComputeWithinExperiments(lp, ft, idx.Select(i => designVal![i]).ToArray(), y, idx.Select(i => groupsVal![i]).ToArray());
+            return ImprovementCertificate.Compute(lp, ft, designVal is null ? null : idx.Select(i => designVal[i]).ToArray(), y, floor);
         }
         var trainer = r.Trainer;
         if (overlap.Enabled)
@@ -144,7 +176,7 @@ public static class CausalRun
         }
         var fp = Fingerprint.Of("causal-train", r.Lora?.ToString(), r.Objective.ToString(), ds.Fingerprint(), Fingerprint.OfModel(r.ModelPath), r.OutcomeModelDir ?? "crossfit",
             Fingerprint.OfTexts(tTexts), r.ObjectiveOptions.ToString(), trainer.ToString(), r.ValidationFraction.ToString("R"),
-            refFromModel ? "ref:model" : "ref:design", floor.ToString("R"));
+            refFromModel ? "ref:model" : "ref:design", floor.ToString("R"), within ? "within:" + ds.Spec.GroupColumn : "pooled");
         var result = CausalTrainer.Train(model, tok, r.Objective, trainData, valData, r.ObjectiveOptions, trainer, r.OutDir, fp, r.Progress,
             restartOnSettingsChange: r.RestartOnSettingsChange, overlap: overlap, certify: selIdx.Length >= 2 ? () => Certify(selIdx)! : null);
 
@@ -153,7 +185,7 @@ public static class CausalRun
         string certified = cert?.Statement ?? "no certified improvement: too few held-out rows to certify (raise the validation fraction)";
         if (cert != null && !overlap.Enabled)
             certified += "; the paper-exact run chose its epoch by the validation V̂, which saw these rows";
-        if (cert != null && !cert.DesignProbabilities)
+        if (cert != null && !cert.DesignProbabilities && !within)
             certified += "; P^R estimated by the FT model (no design probabilities)";
         log.WriteLine(certified);
         var steps = TrainingAlarms.ReadLog(Path.Combine(r.OutDir, "train_log.jsonl"));
@@ -169,9 +201,41 @@ public static class CausalRun
             g?.Source, g?.R2, g?.Auc, result.BestEpoch, best != null && best.TryGetValue("validation_value", out var vv) ? vv : -result.BestValidationLoss,
             best != null && best.TryGetValue("validation_ess_fraction", out var ess) ? ess : null,
             result.Steps, result.Resumed, r.ObjectiveOptions.Normalization.ToString(), r.Trainer.BatchSize,
-            overlap.Enabled, result.BestStep, finalLambda, cert, certified, alarms);
+            overlap.Enabled, result.BestStep, finalLambda, cert, certified, alarms, within ? "within-experiment" : "pooled",
+            trainData.GroupRows?.Length ?? 0, valData.GroupRows?.Length ?? 0, MedianStepEss(steps));
         AtomicFile.WriteAllText(Path.Combine(r.OutDir, "run.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
         return summary;
+    }
+
+    /// <summary>The experiment index (0..G−1, in order of first appearance) of every row of <paramref name="d"/>.</summary>
+    static int[] ExperimentIndex(DirectOutcomeDataset d)
+    {
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        return d.Rows.Select(x => ids.TryGetValue(x.Group ?? "", out var k) ? k : ids[x.Group ?? ""] = ids.Count).ToArray();
+    }
+
+    /// <summary>log(1/k_e) for every row: each of an experiment's k_e rows equally likely (one row per tested text).</summary>
+    static double[] ArmUniform(int[] groups)
+    {
+        var k = groups.GroupBy(g => g).ToDictionary(x => x.Key, x => x.Count());
+        return groups.Select(g => -Math.Log(k[g])).ToArray();
+    }
+
+    /// <summary>The median over training steps of the labelled weights' ESS fraction (null when none was logged).</summary>
+    static double? MedianStepEss(IReadOnlyList<IReadOnlyDictionary<string, double?>> steps)
+    {
+        var v = steps.Select(s => s.TryGetValue("ess_fraction", out var e) ? e : null).OfType<double>().OrderBy(x => x).ToArray();
+        return v.Length == 0 ? null : v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+    }
+
+    /// <summary>Whole experiments for each half: the experiments are split (seeded), each half takes all their rows.</summary>
+    public static (int[] Selection, int[] Certification) CertificateHalves(int[] groups, double selectionFraction, long seed)
+    {
+        var ids = groups.Distinct().OrderBy(g => g).ToArray();
+        var (sel, _) = CertificateHalves(ids.Length, selectionFraction, seed);
+        var chosen = sel.Select(i => ids[i]).ToHashSet();
+        var all = Enumerable.Range(0, groups.Length);
+        return (all.Where(i => chosen.Contains(groups[i])).ToArray(), all.Where(i => !chosen.Contains(groups[i])).ToArray());
     }
 
     /// <summary>The held-out rows that select the checkpoint and those that certify it: a seeded split of the validation rows.</summary>

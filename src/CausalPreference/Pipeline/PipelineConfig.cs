@@ -135,6 +135,8 @@ public sealed record PipelineConfig
         if (Trainer.Epochs < 1 || Trainer.BatchSize < 1 || !(Trainer.Lr > 0)) Fail("trainer needs epochs ≥ 1, batch_size ≥ 1 and lr > 0", "trainer");
         if (Trainer.AnchorWeight is double aw && !(aw >= 0 && double.IsFinite(aw))) Fail("trainer.anchor_weight must be a finite number ≥ 0", "trainer.anchor_weight");
         if (Trainer.OutcomeFloor is double of && !double.IsFinite(of)) Fail("trainer.outcome_floor must be a finite number", "trainer.outcome_floor");
+        if (Trainer.Weighting is not (null or "within-experiment" or "pooled")) Fail($"trainer.weighting must be \"within-experiment\" or \"pooled\" (got \"{Trainer.Weighting}\")", "trainer.weighting");
+        if (Trainer.Weighting == "within-experiment" && Data.Group is null) Fail("trainer.weighting \"within-experiment\" needs data.group, the experiment id column", "trainer.weighting");
         if (Trainer.Normalization is not ("self" or "ht")) Fail("trainer.normalization must be \"self\" or \"ht\"", "trainer.normalization");
         if (!(Trainer.ValidationFraction > 0 && Trainer.ValidationFraction < 1)) Fail("trainer.validation_fraction must be strictly between 0 and 1", "trainer.validation_fraction");
         if (OutcomeModel.Folds < 2) Fail("outcome_model.folds must be at least 2 (cross-fitting)", "outcome_model.folds");
@@ -247,6 +249,8 @@ public sealed record PipelineTrainerConfig
     public bool PaperExact { get; init; }
     /// <summary>The outcome assumed for a text outside the data's support when certifying the improvement over FT (null: the worst training outcome).</summary>
     public double? OutcomeFloor { get; init; }
+    /// <summary>"within-experiment" (weights normalized within each experiment of data.group) or "pooled"; null: within-experiment when data.group is set.</summary>
+    public string? Weighting { get; init; }
 }
 
 /// <summary>The outcome model ĝ.</summary>

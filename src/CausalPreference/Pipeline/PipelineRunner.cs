@@ -107,7 +107,8 @@ public static partial class PipelineRunner
                     : OverlapOptions.Default with { InitialAnchorWeight = c.Trainer.AnchorWeight is double aw && aw > 0 ? aw : OverlapOptions.Default.InitialAnchorWeight };
                 CausalRun.Execute(new CausalRunRequest(trainPool, ftPath, r.Kind, r.ConfoundedG ? P("outcome/confounded") : null, c.OutcomeModel.Folds,
                     null, null, c.M, objective, TrainerOptionsFor(c, r.SeedOffset), c.Trainer.ValidationFraction, dir, cache, device,
-                    progress?.Invoke(r.Name), RestartOnSettingsChange: true, Overlap: overlap, OutcomeFloor: c.Trainer.OutcomeFloor), log);
+                    progress?.Invoke(r.Name), RestartOnSettingsChange: true, Overlap: overlap, OutcomeFloor: c.Trainer.OutcomeFloor,
+                    WithinExperiments: c.Trainer.Weighting switch { "within-experiment" => true, "pooled" => false, _ => null }), log);
             });
             modelFp[r.Name] = fp;
             modelPath[r.Name] = dir;

@@ -254,6 +254,39 @@ public sealed class World
     }
 
     /// <summary>
+    /// Simulates <paramref name="experiments"/> A/B tests, deterministically from <paramref name="seed"/>: each draws
+    /// <paramref name="arms"/> distinct texts from P^R (the texts an editor would write), and shows each to
+    /// <paramref name="readers"/> readers randomized to the arms (equal allocation). A row is one arm: its experiment,
+    /// text, mean outcome over its readers (the click rate for a binary world) and log P^R(row | experiment) = log(1/arms).
+    /// </summary>
+    public IReadOnlyList<ExperimentArm> GenerateExperiments(int experiments, int arms, int readers, int seed)
+    {
+        if (experiments < 1 || arms < 2 || readers < 1)
+            throw new ArgumentOutOfRangeException(nameof(arms), "experiments ≥ 1, arms ≥ 2 and readers ≥ 1 are needed");
+        if (arms > Grammar.Count) throw new ArgumentOutOfRangeException(nameof(arms), $"the grammar has only {Grammar.Count} texts");
+        var rng = new Random(seed);
+        var rows = new List<ExperimentArm>(experiments * arms);
+        int width = (experiments - 1).ToString(System.Globalization.CultureInfo.InvariantCulture).Length;
+        for (int e = 0; e < experiments; e++)
+        {
+            var texts = new List<string>(arms);
+            while (texts.Count < arms)
+            {
+                var t = SampleText(rng);
+                if (!texts.Contains(t)) texts.Add(t);
+            }
+            foreach (var text in texts)
+            {
+                double eta = LinearScore(text), sum = 0;
+                for (int r = 0; r < readers; r++)
+                    sum += Config.Kind == OutcomeKind.Binary ? (rng.NextDouble() < Sigmoid(eta) ? 1 : 0) : eta + Config.NoiseSd * StandardNormal(rng);
+                rows.Add(new ExperimentArm("e" + e.ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(width, '0'), text, sum / readers, readers, -Math.Log(arms)));
+            }
+        }
+        return rows;
+    }
+
+    /// <summary>
     /// The true value of a set of texts (e.g. samples from a model): mean of g* under the realistic reader, with a 95%
     /// interval mean ± 1.96·sd/√N that reflects the sampling of the texts only; also the grammatical share and the
     /// lenient phrase-sum score of the same texts.

@@ -10,12 +10,21 @@ namespace CausalPreference.Training;
 /// labelled rows (X_i, oriented Y_i, log P̂^R(X_i), ĝ(X_i)) and unlabelled samples (X̃_j, log P^{f0}(X̃_j), ĝ(X̃_j)).
 /// Outcomes and predictions are oriented (larger is better). m = number of X̃ need not equal n.
 /// </summary>
+/// <remarks><see cref="Groups"/>: the experiment index of each labelled row (0..G−1), or null. With groups the labelled
+/// weights are normalized within each experiment (<see cref="ObjectiveInputs.Groups"/>), a step is made of whole
+/// experiments (the batch size counts experiments), and <see cref="ReferenceLogp"/> is log P̂^R(X_i | experiment) =
+/// ℓ^FT(X_i) + <see cref="DesignLogp"/>: the overlap-aware anchor then watches ℓ^f − ℓ^FT, the policy's drift from FT
+/// on the data's texts, which the within-experiment weights alone cannot show (they sum to one in every experiment).</remarks>
 public sealed record CausalData(
     IReadOnlyList<string> Texts, IReadOnlyList<string?>? Prompts, double[] Outcome, double[] ReferenceLogp, double[]? OutcomeHat,
-    IReadOnlyList<string>? TildeTexts = null, IReadOnlyList<string?>? TildePrompts = null, double[]? TildeF0Logp = null, double[]? TildeOutcomeHat = null)
+    IReadOnlyList<string>? TildeTexts = null, IReadOnlyList<string?>? TildePrompts = null, double[]? TildeF0Logp = null, double[]? TildeOutcomeHat = null,
+    int[]? Groups = null, double[]? DesignLogp = null)
 {
     public int N => Texts.Count;
     public int M => TildeTexts?.Count ?? 0;
+
+    /// <summary>The rows of each experiment, in experiment order (null without groups).</summary>
+    public int[][]? GroupRows => Groups?.Select((g, i) => (g, i)).GroupBy(p => p.g).OrderBy(x => x.Key).Select(x => x.Select(p => p.i).ToArray()).ToArray();
 }
 
 /// <summary>
@@ -57,7 +66,9 @@ public static class CausalTrainer
         Check(kind, train, "training");
         if (validation != null) Check(kind, validation, "validation");
         bool labelledItems = kind != ObjectiveKind.OoRlhf;
-        int items = labelledItems ? train.N : train.M;
+        var groupRows = labelledItems ? train.GroupRows : null; // with experiments, a step's items are whole experiments
+        int items = groupRows?.Length ?? (labelledItems ? train.N : train.M);
+        int tildePerStep = groupRows is null ? opts.BatchSize : (int)Math.Ceiling((double)train.N / groupRows.Length * opts.BatchSize);
         int batchesPerEpoch = (items + opts.BatchSize - 1) / opts.BatchSize;
         bool selfNormalized = objective.Normalization == WeightNormalization.SelfNormalized;
         int ctx = policy.Config.ContextLength;
@@ -70,6 +81,7 @@ public static class CausalTrainer
             Tensor? anchor = null; // the likelihood anchor's NLL per token, on the step's own texts (ObjectiveOptions.AnchorWeight)
             double anchorWeight = controller?.Weight ?? objective.AnchorWeight;
             double[] stepLogRatios;
+            int[]? stepGroups = null, stepRows = null;
             if (kind == ObjectiveKind.OoRlhf)
             {
                 var (lp, t) = PolicyLogp(policy, tok, train.TildeTexts!, train.TildePrompts, c.Indices, ctx);
@@ -80,20 +92,23 @@ public static class CausalTrainer
             }
             else
             {
-                var (lp, t) = PolicyLogp(policy, tok, train.Texts, train.Prompts, c.Indices, ctx);
+                var rows = groupRows is null ? c.Indices : c.Indices.SelectMany(g => groupRows[g]).ToArray();
+                stepGroups = groupRows is null ? null : rows.Select(i => train.Groups![i]).ToArray();
+                stepRows = rows;
+                var (lp, t) = PolicyLogp(policy, tok, train.Texts, train.Prompts, rows, ctx);
                 tokens += t;
                 if (anchorWeight > 0) anchor = Objectives.LikelihoodAnchor(lp, t);
-                stepLogRatios = LogRatios(lp, train.ReferenceLogp, c.Indices);
+                stepLogRatios = LogRatios(lp, train.ReferenceLogp, rows);
                 Tensor? lpT = null, f0 = null, gT = null;
                 if (kind == ObjectiveKind.DrCpo)
                 {
-                    var tIdx = TildeIndices(train.M, c.Indices.Length, opts.BatchSize, selfNormalized, opts.Seed, c.Epoch, c.Batch, c.BatchesPerEpoch);
+                    var tIdx = TildeIndices(train.M, rows.Length, tildePerStep, selfNormalized, opts.Seed, c.Epoch, c.Batch, c.BatchesPerEpoch);
                     var (lpt, tt) = PolicyLogp(policy, tok, train.TildeTexts!, train.TildePrompts, tIdx, ctx);
                     tokens += tt;
                     (lpT, f0, gT) = (lpt, Pick(train.TildeF0Logp!, tIdx), Pick(train.TildeOutcomeHat!, tIdx));
                 }
-                inputs = new ObjectiveInputs(lp, Pick(train.ReferenceLogp, c.Indices), Pick(train.Outcome, c.Indices),
-                    train.OutcomeHat is null ? null : Pick(train.OutcomeHat, c.Indices), lpT, f0, gT);
+                inputs = new ObjectiveInputs(lp, Pick(train.ReferenceLogp, rows), Pick(train.Outcome, rows),
+                    train.OutcomeHat is null ? null : Pick(train.OutcomeHat, rows), lpT, f0, gT, stepGroups);
             }
             var r = Objectives.Compute(kind, inputs, objective);
             metrics["value"] = r.Value.item<double>();
@@ -102,7 +117,7 @@ public static class CausalTrainer
             if (controller != null)
             {
                 metrics["anchor_weight"] = anchorWeight;
-                controller.Observe(stepLogRatios);
+                controller.Observe(train.DesignLogp is { } dl ? stepLogRatios.Select((v, k) => v + dl[stepRows![k]]).ToArray() : stepLogRatios);
                 if (double.IsFinite(controller.LastWindowEssFraction)) metrics["window_ess_fraction"] = controller.LastWindowEssFraction;
             }
             if (anchor is null) return new StepOutput(r.Loss, tokens, metrics);
@@ -184,7 +199,7 @@ public static class CausalTrainer
             : new ObjectiveInputs(tensor(lp!), tensor(data.ReferenceLogp), tensor(data.Outcome),
                 data.OutcomeHat is null ? null : tensor(data.OutcomeHat),
                 lpT is null ? null : tensor(lpT), kind == ObjectiveKind.Cpo ? null : tensor(data.TildeF0Logp!),
-                kind == ObjectiveKind.Cpo ? null : tensor(data.TildeOutcomeHat!));
+                kind == ObjectiveKind.Cpo ? null : tensor(data.TildeOutcomeHat!), data.Groups);
         using var _ = no_grad();
         var r = Objectives.Compute(kind, inputs, objective);
         var metrics = new Dictionary<string, double> { ["value"] = r.Value.item<double>() };
