@@ -12,6 +12,7 @@ public static class Verbs
         yield return SftCommand.Build();
         yield return ScoreCommand.Build();
         yield return GenerateCommand.Build();
+        yield return PrepareCommand.Build();
         yield return OutcomeModelCommand.Build();
         yield return TrainCommand.Build();
         yield return SimulateCommand.Build();

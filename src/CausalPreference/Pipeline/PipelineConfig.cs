@@ -127,7 +127,7 @@ public sealed record PipelineConfig
         if (d.MaxRows < 0) Fail("data.max_rows must be 0 (all rows) or positive", "data.max_rows");
         if (d.Design is { } des)
         {
-            if (des.Method is not ("test-uniform" or "impression-share")) Fail("data.design.method must be \"test-uniform\" or \"impression-share\"", "data.design.method");
+            if (des.Method is not ("test-uniform" or "impression-share" or "arm-uniform")) Fail("data.design.method must be \"arm-uniform\", \"test-uniform\" or \"impression-share\"", "data.design.method");
             if (des.ExcludeWeeks is { } w && (w.Length != 2 || w[0] > w[1])) Fail("data.design.exclude_weeks must be [first, last] (inclusive, e.g. [201325, 201404])", "data.design.exclude_weeks");
         }
         if (Ft.Steps < 0 || Ft.BatchSize < 1 || !(Ft.Lr > 0)) Fail("ft needs steps ≥ 0, batch_size ≥ 1 and lr > 0", "ft");

@@ -12,6 +12,10 @@ public enum DesignMethod
     TestUniform,
     /// <summary>log P^R(x) = log(impressions of x / all impressions): the headline a random impression showed.</summary>
     ImpressionShare,
+    /// <summary>log P^R(x) = log(1/#tests) + log(1/k): a test drawn uniformly, then one of its k rows uniformly — the design
+    /// of a test with equal allocation whose rows are its arms (one row per tested text, outcome its mean). Within
+    /// experiments only log(1/k) matters; impressions are not needed.</summary>
+    ArmUniform,
 }
 
 /// <summary>What <see cref="DesignPropensity.ExcludeWeeks"/> removed (always reported, never silent).</summary>
@@ -96,20 +100,25 @@ public static class DesignPropensity
         var test = new string[n];
         for (int r = 0; r < n; r++)
         {
+            test[r] = table.Get(r, tc) is { Length: > 0 } t0 ? t0 : throw new InputException("the test id is empty.", table.Path, Table.SourceRow(r), testColumn);
+            if (method == DesignMethod.ArmUniform) { imp[r] = 1; continue; }
             var raw = table.Get(r, ic);
             if (!double.TryParse(raw?.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v) || v <= 0)
                 throw new InputException($"impressions '{raw}' must be a positive number to form a design probability.", table.Path, Table.SourceRow(r), impressionsColumn);
             imp[r] = v;
-            test[r] = table.Get(r, tc) is { Length: > 0 } t ? t : throw new InputException("the test id is empty.", table.Path, Table.SourceRow(r), testColumn);
         }
         var perTest = new Dictionary<string, double>(StringComparer.Ordinal);
-        for (int r = 0; r < n; r++) perTest[test[r]] = perTest.GetValueOrDefault(test[r]) + imp[r];
+        var arms = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int r = 0; r < n; r++) { perTest[test[r]] = perTest.GetValueOrDefault(test[r]) + imp[r]; arms[test[r]] = arms.GetValueOrDefault(test[r]) + 1; }
         double all = imp.Sum();
         var lp = new double[n];
         for (int r = 0; r < n; r++)
-            lp[r] = method == DesignMethod.TestUniform
-                ? -Math.Log(perTest.Count) + Math.Log(imp[r] / perTest[test[r]])
-                : Math.Log(imp[r] / all);
+            lp[r] = method switch
+            {
+                DesignMethod.TestUniform => -Math.Log(perTest.Count) + Math.Log(imp[r] / perTest[test[r]]),
+                DesignMethod.ArmUniform => -Math.Log(perTest.Count) - Math.Log(arms[test[r]]),
+                _ => Math.Log(imp[r] / all),
+            };
         return lp;
     }
 
@@ -129,11 +138,11 @@ public static class DesignPropensity
         }));
     }
 
-    /// <summary>Parses "test-uniform" or "impression-share".</summary>
+    /// <summary>Parses "test-uniform", "arm-uniform" or "impression-share".</summary>
     public static DesignMethod ParseMethod(string s) => s.ToLowerInvariant() switch
     {
-        "test-uniform" => DesignMethod.TestUniform, "impression-share" => DesignMethod.ImpressionShare,
-        _ => throw new InputException($"unknown design method '{s}'; use test-uniform or impression-share"),
+        "test-uniform" => DesignMethod.TestUniform, "impression-share" => DesignMethod.ImpressionShare, "arm-uniform" => DesignMethod.ArmUniform,
+        _ => throw new InputException($"unknown design method '{s}'; use arm-uniform, test-uniform or impression-share"),
     };
 
     /// <summary>Writes a table as CSV (all columns, atomically).</summary>
