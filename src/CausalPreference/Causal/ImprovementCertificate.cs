@@ -50,13 +50,16 @@ public sealed record ImprovementCertificate(double Improvement, double StdError,
     public bool Estimable => EssFraction * Rows >= MinEffectiveRows && double.IsFinite(Lower);
 
     /// <summary>The bound as a table cell: "0.123", "-0.045 (none)" when not above 0, or "not estimable".</summary>
-    public string Cell => !Estimable ? "not estimable" : Certified ? Lower.ToString("F3") : $"{Lower:F3} (none)";
+    public string Cell => !Estimable ? "not estimable" : Certified ? Fmt.Value(Lower) : $"{Fmt.Value(Lower)} (none)";
 
     /// <summary>The sentence every run states.</summary>
     public string Statement =>
         !Estimable ? $"improvement over FT not estimable: the held-out importance weights rest on {EssFraction * Rows:0.#} of {Rows} rows"
-        : Certified ? $"improvement over FT ≥ {Lower:0.000} (95%; estimate {Improvement:+0.000;-0.000}, {Where})"
-        : $"no certified improvement over FT (estimate {Improvement:+0.000;-0.000}, 95% lower bound {Lower:0.000}, {Where})";
+        : Certified ? $"improvement over FT ≥ {Fmt.Value(Lower)} (95%; estimate {Fmt.Difference(Improvement)}, {Where})"
+        : $"no certified improvement over FT (estimate {Fmt.Difference(Improvement)}, 95% lower bound {Fmt.Difference(Lower)}, {Where})";
+
+    // decimals from the uncertainty: three for a rating scale, more for click rates (SE 0.0002 → 0.00012)
+    Evaluation.NumberFormat Fmt => new(double.IsFinite(StdError) && StdError > 0 ? Math.Min(1, StdError * 10) : 1);
 
     string Where => Experiments > 0 ? $"{Rows} held-out rows in {Experiments} experiments, within each" : $"{Rows} held-out rows";
 
@@ -80,22 +83,13 @@ public sealed record ImprovementCertificate(double Improvement, double StdError,
         int n = outcome.Length;
         if (logpPolicy.Length != n || logpFt.Length != n || logpDesign.Length != n || groups.Length != n)
             throw new ArgumentException("the certificate's inputs must have one entry per held-out row");
-        for (int i = 0; i < n; i++)
-            if (!double.IsFinite(logpPolicy[i]) || !double.IsFinite(logpFt[i]) || !double.IsFinite(logpDesign[i]) || !double.IsFinite(outcome[i]))
-                throw new ArgumentException($"held-out row {i}: a log-probability or the outcome is not finite");
-        var byExperiment = groups.Select((g, i) => (g, i)).GroupBy(p => p.g).Select(x => x.Select(p => p.i).ToArray()).ToArray();
+        var byExperiment = WithinExperimentValue.Experiments(groups);
         int e = byExperiment.Length;
         if (e < 2) throw new ArgumentException($"the certificate needs at least 2 held-out experiments (got {e})", nameof(groups));
-        static double Value(int[] rows, Func<int, double> logw, double[] y)
-        {
-            double max = rows.Max(logw), sum = rows.Sum(i => Math.Exp(logw(i) - max));
-            return rows.Sum(i => Math.Exp(logw(i) - max) / sum * y[i]);
-        }
-        var delta = byExperiment.Select(rows =>
-            Value(rows, i => logpPolicy[i] - logpFt[i] - logpDesign[i], outcome) - Value(rows, i => -logpDesign[i], outcome)).ToArray();
-        double mean = delta.Average();
-        double se = Math.Sqrt(delta.Sum(v => (v - mean) * (v - mean)) / (e - 1) / e);
-        var logw = Enumerable.Range(0, n).Select(i => logpPolicy[i] - logpFt[i] - logpDesign[i]).ToArray();
+        // V_e(f) − V_e(FT): the policy tilted from FT, against FT itself (a zero tilt)
+        var d = WithinExperimentValue.Difference(logpPolicy, logpFt, logpFt, logpDesign, outcome, groups);
+        double mean = d.Estimate, se = d.StdError;
+        var logw = WithinExperimentValue.LogWeights(logpPolicy, logpFt, logpDesign);
         var diag = WeightDiagnostics.FromGroupedLogWeights(logw, byExperiment.Select(r => r.Select(i => (long)i).ToArray()).ToList());
         return new ImprovementCertificate(mean, se, mean - Z95 * se, mean + Z95 * se, n, diag.EssFraction, 0, true, e);
     }

@@ -78,7 +78,8 @@ public static class Plots
     /// Value estimates with 95% CI whiskers: one group per model along x, one colour per estimator (IPW, SNIPS, DR...),
     /// points offset within the group.
     /// </summary>
-    public static void ValueEstimates(IReadOnlyList<(string Model, string Estimator, double Estimate, double Lo, double Hi)> estimates, string title, string path)
+    public static void ValueEstimates(IReadOnlyList<(string Model, string Estimator, double Estimate, double Lo, double Hi)> estimates, string title, string path,
+        double? referenceLine = null, string? referenceLabel = null)
     {
         ArgumentNullException.ThrowIfNull(estimates);
         if (estimates.Count == 0) throw new ArgumentException("no estimates to plot", nameof(estimates));
@@ -106,6 +107,11 @@ public static class Plots
                 { Color = color, LineWidth = 2, CapSize = 8 };
                 plt.Add.Plottable(eb);
             }
+        }
+        if (referenceLine is double line && double.IsFinite(line))
+        {
+            var h = plt.Add.HorizontalLine(line, 1.5f, Colors.Gray, LinePattern.Dashed);
+            h.LegendText = referenceLabel ?? "";
         }
         plt.Axes.Bottom.SetTicks(Enumerable.Range(0, models.Count).Select(i => (double)i).ToArray(), models.ToArray());
         plt.Axes.SetLimitsX(-0.7, models.Count - 0.3);

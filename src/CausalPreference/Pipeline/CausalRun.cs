@@ -63,7 +63,7 @@ public static class CausalRun
         string refSource;
         bool refFromModel = ds.Spec.LogPropensityColumn == null || r.ReferenceFromModel;
         double[]? designVal = ds.Spec.LogPropensityColumn != null ? valDs.Rows.Select(x => x.LogPropensity!.Value).ToArray() : null;
-        int[]? groupsTrain = within ? ExperimentIndex(trainDs) : null, groupsVal = within ? ExperimentIndex(valDs) : null;
+        int[]? groupsTrain = within ? WithinExperimentValue.Index(trainDs.Rows.Select(x => x.Group)) : null, groupsVal = within ? WithinExperimentValue.Index(valDs.Rows.Select(x => x.Group)) : null;
         if (within)
         {
             // within experiments: log P̂^R(X | e) = ℓ^FT(X) + log P^R(row | e) — the experiment's own allocation, tilted by how much
@@ -73,8 +73,8 @@ public static class CausalRun
             (refTrain, c1) = ReferenceTable.Get(r.ModelPath, model, tok, trainTexts, trainPrompts, r.CacheDir, r.TaskProgress?.Invoke("reference log-probs (train)", trainTexts.Length));
             (refVal, c2) = ReferenceTable.Get(r.ModelPath, model, tok, valTexts, valPrompts, r.CacheDir, r.TaskProgress?.Invoke("reference log-probs (validation)", valTexts.Length));
             var ftValCopy = refVal.ToArray();
-            designVal = ds.Spec.LogPropensityColumn != null ? designVal : ArmUniform(groupsVal!);
-            designTrain = ds.Spec.LogPropensityColumn != null ? trainDs.Rows.Select(x => x.LogPropensity!.Value).ToArray() : ArmUniform(groupsTrain!);
+            designVal = ds.Spec.LogPropensityColumn != null ? designVal : WithinExperimentValue.ArmUniform(groupsVal!);
+            designTrain = ds.Spec.LogPropensityColumn != null ? trainDs.Rows.Select(x => x.LogPropensity!.Value).ToArray() : WithinExperimentValue.ArmUniform(groupsTrain!);
             refTrain = refTrain.Select((v, i) => v + designTrain[i]).ToArray();
             refVal = refVal.Select((v, i) => v + designVal[i]).ToArray();
             refSource = $"within experiments of '{ds.Spec.GroupColumn}': FT model {r.ModelPath} ({(c1 && c2 ? "cached" : "computed")}) × " +
@@ -205,20 +205,6 @@ public static class CausalRun
             trainData.GroupRows?.Length ?? 0, valData.GroupRows?.Length ?? 0, MedianStepEss(steps));
         AtomicFile.WriteAllText(Path.Combine(r.OutDir, "run.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
         return summary;
-    }
-
-    /// <summary>The experiment index (0..G−1, in order of first appearance) of every row of <paramref name="d"/>.</summary>
-    static int[] ExperimentIndex(DirectOutcomeDataset d)
-    {
-        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
-        return d.Rows.Select(x => ids.TryGetValue(x.Group ?? "", out var k) ? k : ids[x.Group ?? ""] = ids.Count).ToArray();
-    }
-
-    /// <summary>log(1/k_e) for every row: each of an experiment's k_e rows equally likely (one row per tested text).</summary>
-    static double[] ArmUniform(int[] groups)
-    {
-        var k = groups.GroupBy(g => g).ToDictionary(x => x.Key, x => x.Count());
-        return groups.Select(g => -Math.Log(k[g])).ToArray();
     }
 
     /// <summary>The median over training steps of the labelled weights' ESS fraction (null when none was logged).</summary>

@@ -14,7 +14,10 @@ namespace CausalPreference.Pipeline;
 public sealed record ValueRow(string Model, string Estimator, double Estimate, double StdError, double CiLow, double CiHigh, double? EssFraction, int Clipped, string[] Warnings);
 
 /// <summary>A paired difference V(model) − V(baseline) on the same held-out rows (<see cref="Estimators.Difference"/>).</summary>
-public sealed record LiftRow(string Model, string Baseline, string Estimator, double Difference, double StdError, double CiLow, double CiHigh)
+/// <param name="EffectiveRows">Importance-weighted estimators: the Kish ESS of the model's weights on the held-out rows.</param>
+/// <param name="Experiments">WITHIN: held-out experiments with two or more rows.</param>
+public sealed record LiftRow(string Model, string Baseline, string Estimator, double Difference, double StdError, double CiLow, double CiHigh,
+    double? EffectiveRows = null, int? Experiments = null)
 {
     /// <summary>True when the 95% interval contains 0.</summary>
     public bool CoversZero => CiLow <= 0 && CiHigh >= 0;
@@ -51,10 +54,13 @@ public static partial class PipelineRunner
         var samples = new Dictionary<string, LoggedSample>();
         var values = new List<ValueRow>();
         var trueValues = new List<TrueValueRow>();
+        var logps = new Dictionary<string, double[]>();
         foreach (var name in names)
         {
             var (model, tok) = Checkpoint.Load(modelPath[name], device);
             var lp = SequenceScorer.Score(model, tok, texts);
+            model.Dispose();
+            logps[name] = lp;
             var gen = ReadSamples(outDir, name);
             var s = new LoggedSample(lp, logging.LogProb, y, heldout.OutOfFold, g.Predict(gen), w);
             samples[name] = s;
@@ -76,8 +82,25 @@ public static partial class PipelineRunner
             foreach (var e in estimators)
             {
                 var d = Estimators.Difference(e, samples[name], samples["ft"]);
-                lifts.Add(new LiftRow(name, "ft", e.Name, d.Estimate, d.StdError, d.CiLow, d.CiHigh));
+                double? ess = values.FirstOrDefault(v => v.Model == name && v.Estimator == e.Name)?.EssFraction * texts.Length;
+                lifts.Add(new LiftRow(name, "ft", e.Name, d.Estimate, d.StdError, d.CiLow, d.CiHigh, ess));
             }
+        if (test.Spec.GroupColumn != null && logps.ContainsKey("ft"))
+        {
+            // A/B tests: every model's value within the held-out experiments, as a tilt from FT (WithinExperimentValue)
+            var groups = WithinExperimentValue.Index(test.Rows.Select(r => r.Group));
+            var design = test.Spec.LogPropensityColumn != null ? test.Rows.Select(r => r.LogPropensity!.Value).ToArray() : WithinExperimentValue.ArmUniform(groups);
+            int contrasting = WithinExperimentValue.Contrasting(groups);
+            foreach (var name in names)
+            {
+                var v = WithinExperimentValue.Estimate(logps[name], logps["ft"], design, y, groups);
+                values.Add(new ValueRow(name, "WITHIN", v.Estimate, v.StdError, v.CiLow, v.CiHigh, null, 0, v.Warnings.ToArray()));
+                if (name == "ft") continue;
+                var d = WithinExperimentValue.Difference(logps[name], logps["ft"], logps["ft"], design, y, groups);
+                lifts.Add(new LiftRow(name, "ft", "WITHIN", d.Estimate, d.StdError, d.CiLow, d.CiHigh, null, contrasting));
+            }
+            log.WriteLine($"within {contrasting} held-out experiments: " + string.Join("; ", values.Where(v => v.Estimator == "WITHIN").Select(v => $"{v.Model} {v.Estimate:G4}")));
+        }
         var res = new EvaluationResult(logging.Source, heldout.Description, values.ToArray(), lifts.ToArray(), world is null ? null : trueValues.ToArray(),
             world?.ExpectedValueUnderPR(), world?.BestPossibleValue());
         AtomicFile.WriteAllText(Path.Combine(outDir, "eval/values.json"), JsonSerializer.Serialize(res, ReportJson));

@@ -12,7 +12,7 @@ namespace CausalPreference.Pipeline;
 public sealed record ModelRow(string Name, string Objective, string OutcomeModel, long TrainerSeed, int? BestEpoch, double? ValidationEssFraction,
     double? TrainingOutcomeModelR2, double? TrainingOutcomeModelAuc, string? Certified = null, IReadOnlyList<string>? Alarms = null);
 
-/// <summary>Confounding impact of one method (SPEC §6 Table 4): 0.5 − win rate of the unconfounded model over the confounded one.</summary>
+/// <summary>Confounding impact of one method (the paper's Table 4): 0.5 − win rate of the unconfounded model over the confounded one.</summary>
 public sealed record ImpactRow(string Method, string Unconfounded, string Confounded, string Judge, double WinRate, double Impact, double Lower, double Upper,
     bool Significant, int Valid, int Invalid);
 
@@ -24,7 +24,7 @@ public sealed record PipelineReport(
     string Name, string Study, PipelineRunner.PrepareSummary Prepare, string Direction, string LoggingSource, string HeldoutOutcomeModel,
     double HeldoutOutcomeModelR2, double? HeldoutOutcomeModelAuc, ModelRow[] Models, ValueRow[] Values, LiftRow[] Lifts, JudgeRow[] Judgments,
     ImpactRow[] Impacts, TrueValueRow[]? TrueValues, TrueDifferenceRow[]? TrueDifferences, double? ValueUnderRandomization, double? BestPossibleValue,
-    string[] Notes);
+    string[] Notes, Verdict[]? Verdicts = null, double LoggedMean = double.NaN, bool HigherIsBetter = true);
 
 public static partial class PipelineRunner
 {
@@ -59,7 +59,14 @@ public static partial class PipelineRunner
                 return new TrueDifferenceRow(p.Item1, p.Item1, p.Item2, d, se, d - 1.96 * se, d + 1.96 * se);
             }).ToArray();
         }
+        double loggedMean = test.Rows.Average(r => r.Outcome);
+        bool chance = Verdicts.NearChance(heldout.R2, heldout.Auc);
+        var verdicts = models.Where(m => m.Name != "ft").Select(m => Verdicts.For(m.Name, "ft",
+            eval.Lifts.Where(l => l.Model == m.Name).Select(l => new LiftEvidence(l.Estimator, l.Difference, l.CiLow, l.CiHigh, l.EffectiveRows, l.Experiments)),
+            trainPool.Spec.HigherIsBetter, heldout.R2, heldout.Auc)).ToArray();
         var notes = new List<string>();
+        if (chance)
+            notes.Add($"The held-out outcome model is near chance ({Verdicts.Fit(heldout.R2, heldout.Auc)}): DM rests on it and is set aside; DR/SNDR are flagged, and the outcome-model judge's win rates say little (no * is given).");
         var minEss = eval.Values.Where(v => v.EssFraction is not null).Select(v => v.EssFraction!.Value).DefaultIfEmpty(1).Min();
         if (minEss < 0.1)
             notes.Add($"Importance weights on the held-out rows are degenerate for some models (smallest ESS fraction {minEss:P1}): their IPW/SNIPW/SNDR estimates rest on a handful of rows; read the intervals as optimistic.");
@@ -67,16 +74,22 @@ public static partial class PipelineRunner
             notes.Add("The pairwise judge is an outcome model (lexical linear) fit on the held-out rows' real outcomes, not GPT-4 or people. It rewards the words that predicted the outcome on those rows; the training ĝ belongs to the same model family (fit on other rows), so a model that learned ĝ's features also pleases this judge. It is a cheap, reproducible proxy, not a measure of what readers prefer.");
         if (world is null)
             notes.Add("No ground truth exists for real data: every number here is an estimate from held-out rows or a proxy judge.");
-        if (trainPool.Spec.LogPropensityColumn is not null)
+        if (trainPool.Spec.LogPropensityColumn is not null && trainPool.Spec.GroupColumn is null)
             notes.Add("P^R is a design probability over the logged rows only; a language model spreads its mass over all strings, so P^f/P^R is tiny for every row and self-normalized estimators effectively compare models on the logged texts alone.");
+        if (trainPool.Spec.GroupColumn is not null)
+            notes.Add($"WITHIN: the value of choosing, in each held-out experiment of '{trainPool.Spec.GroupColumn}', among its tested texts in proportion to the model's tilt from FT (P^model/P^FT × the design); FT's own value is the experiments' mean. It rests on the experiments (SE over experiments) and says nothing about texts no experiment showed. Pooled IPW/SNIPW/SNDR compare a model's density over all strings with design probabilities over a few tested texts, so their weights collapse (see their ESS).");
         var report = new PipelineReport(c.Name, c.Study, prep, trainPool.Spec.HigherIsBetter ? "higher is better" : "lower is better", eval.LoggingSource, heldout.Description,
-            heldout.R2, heldout.Auc, models.ToArray(), eval.Values, eval.Lifts, judged, impacts, eval.TrueValues, trueDiffs, eval.ValueUnderRandomization, eval.BestPossibleValue, notes.ToArray());
+            heldout.R2, heldout.Auc, models.ToArray(), eval.Values, eval.Lifts, judged, impacts, eval.TrueValues, trueDiffs, eval.ValueUnderRandomization, eval.BestPossibleValue, notes.ToArray(),
+            verdicts, loggedMean, trainPool.Spec.HigherIsBetter);
         var stem = ReportStem(c);
         AtomicFile.WriteAllText(P(stem + ".json"), JsonSerializer.Serialize(report, ReportJson));
         AtomicFile.WriteAllText(P(stem + ".md"), Markdown(report));
         string Png(string name) => P(c.IsConfoundingStudy ? $"{stem}-{name}.png" : $"{name}.png");
         TryPlot(log, () => Plots.ValueEstimates(eval.Values.Where(v => double.IsFinite(v.CiLow) && double.IsFinite(v.CiHigh)).Select(v => (v.Model, v.Estimator, v.Estimate, v.CiLow, v.CiHigh)).ToList(),
-            $"{c.Name}: value estimates on {test.Rows.Count} held-out rows (95% CI)", Png("values")));
+            $"{c.Name}: value estimates on {test.Rows.Count} held-out rows (95% CI)", Png("values"), loggedMean, "logged mean"));
+        var basis = verdicts.Where(v => v.Basis != null).Select(v => (v.Model, v.Basis!.Estimator, v.Basis.Difference, v.Basis.CiLow, v.Basis.CiHigh)).ToList();
+        if (basis.Count > 0)
+            TryPlot(log, () => Plots.ValueEstimates(basis, $"{c.Name}: lift over FT of each model, by the estimate its verdict rests on (95% CI)", Png("lifts"), 0, "FT"));
         var wr = judged.Where(j => j.Judge == judged.FirstOrDefault()?.Judge && j.Valid > 0).Select(j => new WinRateRow(j.Method, j.Baseline, j.Rate, j.Lower, j.Upper, j.Significant)).ToList();
         if (wr.Count > 0) TryPlot(log, () => Plots.WinRateBars(wr, Png("winrates"), $"{c.Name}: pairwise win rates, {judged[0].Judge.Split(':')[0]} judge (95% CI)"));
         if (eval.TrueValues is { } tvs)
@@ -93,7 +106,7 @@ public static partial class PipelineRunner
         catch (Exception e) when (e is InvalidOperationException or ArgumentException) { log.WriteLine($"note: a plot was not drawn ({e.Message})"); }
     }
 
-    static string F(double v) => double.IsFinite(v) ? v.ToString("G4", CultureInfo.InvariantCulture) : "–";
+    static string F(double v) => double.IsFinite(v) ? v.ToString("0.000", CultureInfo.InvariantCulture) : "–";
     static string Ci(double lo, double hi) => $"[{F(lo)}, {F(hi)}]";
 
     /// <summary>The report as Markdown (OUT/results.md).</summary>
@@ -106,6 +119,14 @@ public static partial class PipelineRunner
             + (p.TrainGroups is int tg ? $" ({tg} / {p.TestGroups} groups)" : "") + $". Outcome: {r.Direction}.");
         sb.AppendLine($"Logging probabilities of the held-out rows: {r.LoggingSource}.");
         sb.AppendLine($"Held-out outcome model (evaluation ĝ and judge): {r.HeldoutOutcomeModel}; out-of-fold R² {F(r.HeldoutOutcomeModelR2)}" + (r.HeldoutOutcomeModelAuc is double a ? $", AUC {F(a)}" : "") + ".").AppendLine();
+        var nf = new NumberFormat(double.IsFinite(r.LoggedMean) ? r.LoggedMean : r.Values.Select(v => Math.Abs(v.Estimate)).Where(double.IsFinite).DefaultIfEmpty(1).Average());
+        if (r.Verdicts is { Length: > 0 } verdicts)
+        {
+            sb.AppendLine($"## Verdict (held-out rows; logged mean outcome {nf.Value(r.LoggedMean)})").AppendLine();
+            foreach (var v in verdicts) sb.AppendLine($"- {v.Line(nf)}");
+            foreach (var v in verdicts.Where(v => v.Basis != null && v.Reasons.Count > 0)) sb.AppendLine($"  - {v.Model}, set aside: {string.Join("; ", v.Reasons)}");
+            sb.AppendLine();
+        }
 
         sb.AppendLine("## Models").AppendLine();
         sb.AppendLine("| model | objective | ĝ used in training | trainer seed | best epoch | validation ESS | training ĝ out-of-fold R² |");
@@ -125,12 +146,18 @@ public static partial class PipelineRunner
         sb.AppendLine("|---|" + string.Concat(ests.Select(_ => "---|")));
         foreach (var m in r.Values.Select(v => v.Model).Distinct())
             sb.AppendLine($"| {m} | " + string.Join(" | ", ests.Select(x => r.Values.First(v => v.Model == m && v.Estimator == x)).Select(v =>
-                $"{F(v.Estimate)} {Ci(v.CiLow, v.CiHigh)}" + (v.EssFraction is double s ? $" ({s.ToString("P0", CultureInfo.InvariantCulture)})" : ""))) + " |");
+                (v.CiHigh - v.CiLow <= 0 ? "not estimable (zero-width CI)" : $"{nf.Value(v.Estimate)} {nf.Interval(v.CiLow, v.CiHigh)}")
+                + (v.EssFraction is double s ? $" ({s.ToString("P0", CultureInfo.InvariantCulture)})" : ""))) + " |");
         sb.AppendLine();
         sb.AppendLine("Lift over FT (paired difference on the same rows, `Estimators.Difference`):").AppendLine();
-        sb.AppendLine("| model | estimator | V(model) − V(FT) | 95% CI | CI covers 0 |");
-        sb.AppendLine("|---|---|---|---|---|");
-        foreach (var l in r.Lifts) sb.AppendLine($"| {l.Model} | {l.Estimator} | {F(l.Difference)} | {Ci(l.CiLow, l.CiHigh)} | {(l.CoversZero ? "yes" : "no")} |");
+        sb.AppendLine("| model | estimator | V(model) − V(FT) | 95% CI | CI covers 0 | usable for the verdict |");
+        sb.AppendLine("|---|---|---|---|---|---|");
+        foreach (var l in r.Lifts)
+        {
+            var v = r.Verdicts?.FirstOrDefault(x => x.Model == l.Model);
+            string use = v is null ? "–" : v.Basis?.Estimator == l.Estimator ? "**verdict**" : v.Reasons.FirstOrDefault(x => x.StartsWith(l.Estimator + ":", StringComparison.Ordinal)) is { } why ? "no: " + why[(l.Estimator.Length + 2)..] : "yes";
+            sb.AppendLine($"| {l.Model} | {l.Estimator} | {nf.Difference(l.Difference)} | {nf.DifferenceInterval(l.CiLow, l.CiHigh)} | {(l.CoversZero ? "yes" : "no")} | {use} |");
+        }
         sb.AppendLine();
 
         if (r.TrueValues is { } tv)
@@ -148,14 +175,18 @@ public static partial class PipelineRunner
             sb.AppendLine("## Pairwise win rates (method over baseline; * = CI excludes 0.5)").AppendLine();
             sb.AppendLine("| judge | method | baseline | win rate | 95% CI | valid | invalid (ties) |");
             sb.AppendLine("|---|---|---|---|---|---|---|");
+            bool chance = Verdicts.NearChance(r.HeldoutOutcomeModelR2, r.HeldoutOutcomeModelAuc);
             foreach (var j in r.Judgments)
-                sb.AppendLine($"| {j.Judge.Split(':')[0]} | {j.Method} | {j.Baseline} | {F(j.Rate)}{(j.Significant ? "*" : "")} | {Ci(j.Lower, j.Upper)} | {j.Valid} | {j.Invalid} |");
+            {
+                bool proxyAtChance = chance && j.Judge.StartsWith("outcome-model", StringComparison.Ordinal);
+                sb.AppendLine($"| {j.Judge.Split(':')[0]}{(proxyAtChance ? " (ĝ near chance)" : "")} | {j.Method} | {j.Baseline} | {F(j.Rate)}{(j.Significant && !proxyAtChance ? "*" : "")} | {Ci(j.Lower, j.Upper)} | {j.Valid} | {j.Invalid} |");
+            }
             sb.AppendLine();
         }
 
         if (r.Impacts.Length > 0)
         {
-            sb.AppendLine("## Confounding impact (SPEC §6 Table 4): impact = 0.5 − win rate of unconfounded over confounded").AppendLine();
+            sb.AppendLine("## Confounding impact (the paper's Table 4): impact = 0.5 − win rate of unconfounded over confounded").AppendLine();
             sb.AppendLine("| method | unconfounded | confounded | judge | win rate | impact | 95% CI | valid |");
             sb.AppendLine("|---|---|---|---|---|---|---|---|");
             foreach (var i in r.Impacts)

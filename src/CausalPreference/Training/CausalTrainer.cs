@@ -117,7 +117,7 @@ public static class CausalTrainer
             if (controller != null)
             {
                 metrics["anchor_weight"] = anchorWeight;
-                controller.Observe(train.DesignLogp is { } dl ? stepLogRatios.Select((v, k) => v + dl[stepRows![k]]).ToArray() : stepLogRatios);
+                controller.Observe(train.DesignLogp is { } dl && stepRows != null ? stepLogRatios.Select((v, k) => v + dl[stepRows![k]]).ToArray() : stepLogRatios);
                 if (double.IsFinite(controller.LastWindowEssFraction)) metrics["window_ess_fraction"] = controller.LastWindowEssFraction;
             }
             if (anchor is null) return new StepOutput(r.Loss, tokens, metrics);
