@@ -23,5 +23,6 @@ public static class Verbs
         yield return ReportCommand.Build();
         yield return PipelineCommand.Build();
         yield return RefuteCommand.Build();
+        yield return ExportCommand.Build();
     }
 }

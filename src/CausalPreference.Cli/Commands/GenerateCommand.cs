@@ -11,8 +11,10 @@ public static class GenerateCommand
     public static Command Build()
     {
         var cmd = new Command("generate", "Sample texts from a model, unconditionally (--n) or continuing prompts (--prompts). " +
-            "Each row's logprob is the log-density of the sampler actually used (temperature, top-k, top-p included): with the defaults " +
-            "(pure ancestral sampling) it equals what `score` computes for the same text.");
+            "Each row's logprob is the log-density of the sampler actually used (temperature, top-k, top-p included) for the sampled tokens. " +
+            "It equals what `score` computes for the same text only with the defaults (pure ancestral sampling), when the sample ended with EOS " +
+            "(complete=true) and the text re-encodes to exactly the sampled tokens (canonical=true); otherwise `score` gives the probability of " +
+            "the text's own tokenization, with EOS, which differs.");
         var model = Cli.Opt<string>("--model", "Model: a causalpo checkpoint folder or a Hugging Face folder", required: true);
         var n = Cli.Opt("--n", "Number of unconditional samples (or samples per prompt with --prompts)", 0);
         var prompts = Cli.Opt<string?>("--prompts", "Table of prompts to continue");

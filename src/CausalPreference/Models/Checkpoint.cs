@@ -81,6 +81,7 @@ public static class Checkpoint
             if (tok.VocabSize > cfg.VocabSize)
                 throw new InputException($"tokenizer '{tok.Kind}' has {tok.VocabSize} tokens but the model only {cfg.VocabSize}: they do not belong together", path);
             RequireFinite(model, Path.Combine(path, WeightsFile));
+            ModelSource.Remember(model, path);
             if (device != null) model.to(device);
             TorchRuntime.TuneThreadsFor(model.ParameterCount());
             return (model, tok);
@@ -89,6 +90,7 @@ public static class Checkpoint
             if (loader(path) is { } found)
             {
                 RequireFinite(found.Item1, path);
+                ModelSource.Remember(found.Item1, path);
                 if (device != null) found.Item1.to(device);
                 TorchRuntime.TuneThreadsFor(found.Item1.ParameterCount());
                 return found;

@@ -96,9 +96,24 @@ public static class HfFormat
         var act = Str(j, "hidden_act") ?? "silu";
         Activations.Get(act); // fails early with the list of supported activations
         int context = Int(j, "max_position_embeddings");
+        // Mistral slides on every layer; Qwen2 only with use_sliding_window, from layer max_window_layers on (transformers' layer_types)
         bool sliding = type == "mistral" || Bool(j, "use_sliding_window", false);
-        if (sliding && j["sliding_window"] is JsonValue sw && sw.GetValue<int>() is var window and > 0 && window < context)
-            context = window; // within the window, sliding-window attention is full causal attention
+        int window = 0, fromLayer = 0;
+        if (sliding && j["sliding_window"] is JsonValue sw && sw.GetValue<int>() is var w and > 0 && w < context)
+        {
+            window = w;
+            if (type != "mistral") fromLayer = Int(j, "max_window_layers", 28);
+            if (j["layer_types"] is JsonArray types)
+            {
+                var kinds = types.Select(x => x?.GetValue<string>()).ToList();
+                int first = kinds.IndexOf("sliding_attention");
+                if (first < 0) window = 0;
+                else if (kinds.Skip(first).Any(k => k != "sliding_attention") || kinds.Take(first).Any(k => k != "full_attention"))
+                    throw new InputException("layer_types mixes full and sliding attention in a pattern other than full layers then sliding ones; not supported", file);
+                else fromLayer = first;
+            }
+            if (fromLayer >= Int(j, "num_hidden_layers")) window = fromLayer = 0; // no layer slides
+        }
         RopeScaling? scaling = null;
         if (j["rope_scaling"] is JsonObject rs)
         {
@@ -123,6 +138,8 @@ public static class HfFormat
             HfModelType = type,
             VocabSize = Int(j, "vocab_size"),
             ContextLength = context,
+            SlidingWindow = window,
+            SlidingWindowFromLayer = fromLayer,
             Layers = Int(j, "num_hidden_layers"),
             Heads = heads,
             KvHeads = Int(j, "num_key_value_heads", heads),
@@ -305,8 +322,16 @@ public static class HfFormat
                 ["attention_dropout"] = c.Dropout,
                 ["initializer_range"] = 0.02,
             };
+            if (c.SlidingWindow > 0 && type == "llama")
+                throw new InputException("a sliding attention window without the Mistral or Qwen2 layout (biases) has no Hugging Face equivalent; cannot export");
+            if (c.SlidingWindow > 0 && type == "mistral" && c.SlidingWindowFromLayer > 0)
+                throw new InputException("Mistral slides on every layer; a window from a later layer on has no Mistral equivalent; cannot export");
             if (type == "llama") { j["attention_bias"] = c.AttentionBias; j["mlp_bias"] = c.MlpBias; }
-            else { j["sliding_window"] = null; j["use_sliding_window"] = false; }
+            else
+            {
+                j["sliding_window"] = c.SlidingWindow > 0 ? c.SlidingWindow : null;
+                if (type == "qwen2") { j["use_sliding_window"] = c.SlidingWindow > 0; j["max_window_layers"] = c.SlidingWindow > 0 ? c.SlidingWindowFromLayer : c.Layers; }
+            }
         }
         else throw new InputException($"model family '{c.Family}' has no Hugging Face export");
         j["tie_word_embeddings"] = c.TiedEmbeddings;

@@ -38,11 +38,12 @@ public sealed class LlamaModel : CausalLM
     sealed class Attention : nn.Module
     {
         public readonly AdaptableLinear q_proj, k_proj, v_proj, o_proj;
-        readonly int _heads, _kvHeads, _headSize;
+        readonly int _heads, _kvHeads, _headSize, _window;
         readonly double _p;
-        public Attention(ModelConfig c) : base("self_attn")
+        public Attention(ModelConfig c, int layer) : base("self_attn")
         {
             (_heads, _kvHeads, _headSize, _p) = (c.Heads, c.KeyValueHeads, c.HeadSize, c.Dropout);
+            _window = c.SlidingWindow > 0 && layer >= c.SlidingWindowFromLayer ? c.SlidingWindow : 0;
             q_proj = new AdaptableLinear(c.Dim, _heads * _headSize, c.AttentionBias);
             k_proj = new AdaptableLinear(c.Dim, _kvHeads * _headSize, c.AttentionBias);
             v_proj = new AdaptableLinear(c.Dim, _kvHeads * _headSize, c.AttentionBias);
@@ -71,7 +72,14 @@ public sealed class LlamaModel : CausalLM
                 v = v.repeat_interleave(_heads / _kvHeads, dim: 1);
             }
             Tensor y;
-            if (past == 0)
+            if (_window > 0 && past + t > _window)
+            {
+                // sliding window: query i (absolute position past+i) sees keys j with i − window < j ≤ i
+                var qi = arange(t, device: x.device).unsqueeze(1) + past;
+                var kj = arange(k.shape[2], device: x.device).unsqueeze(0);
+                y = functional.scaled_dot_product_attention(q, k, v, attn_mask: (kj <= qi).logical_and(kj > qi - _window), p: training ? _p : 0.0);
+            }
+            else if (past == 0)
                 y = functional.scaled_dot_product_attention(q, k, v, p: training ? _p : 0.0, is_casual: true);
             else if (t == 1)
                 y = functional.scaled_dot_product_attention(q, k, v, p: training ? _p : 0.0); // one new query sees every cached key
@@ -114,10 +122,10 @@ public sealed class LlamaModel : CausalLM
         public readonly RmsNorm input_layernorm, post_attention_layernorm;
         public readonly Attention self_attn;
         public readonly Mlp mlp;
-        public DecoderLayer(ModelConfig c) : base("layer")
+        public DecoderLayer(ModelConfig c, int index) : base("layer")
         {
             input_layernorm = new RmsNorm(c.Dim, c.NormEps);
-            self_attn = new Attention(c);
+            self_attn = new Attention(c, index);
             post_attention_layernorm = new RmsNorm(c.Dim, c.NormEps);
             mlp = new Mlp(c);
             RegisterComponents();
@@ -137,7 +145,7 @@ public sealed class LlamaModel : CausalLM
         public Backbone(ModelConfig c) : base("model")
         {
             embed_tokens = Embedding(c.VocabSize, c.Dim);
-            layers = new ModuleList<DecoderLayer>(Enumerable.Range(0, c.Layers).Select(_ => new DecoderLayer(c)).ToArray());
+            layers = new ModuleList<DecoderLayer>(Enumerable.Range(0, c.Layers).Select(i => new DecoderLayer(c, i)).ToArray());
             norm = new RmsNorm(c.Dim, c.NormEps);
             RegisterComponents();
         }

@@ -139,9 +139,11 @@ public static class LoraAdapters
         return result;
     }
 
-    /// <summary>Writes adapter_model.safetensors and adapter_config.json in PEFT's format.</summary>
+    /// <summary>Writes adapter_model.safetensors and adapter_config.json in PEFT's format; the base is named by
+    /// <paramref name="baseModel"/>, else by the folder the model was loaded from (<see cref="ModelSource"/>).</summary>
     public static void Save(CausalLM model, string dir, string? baseModel = null)
     {
+        baseModel ??= ModelSource.Of(model);
         var layers = Layers(model).Where(l => l.layer.HasAdapter).ToList();
         if (layers.Count == 0) throw new InvalidOperationException("the model has no LoRA adapters to save");
         var o = Attached.TryGetValue(model, out var opts) ? opts : new LoraOptions();

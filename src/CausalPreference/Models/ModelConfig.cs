@@ -42,6 +42,11 @@ public sealed record ModelConfig
     public bool MlpBias { get; init; }
     /// <summary>MLP activation ("silu", "gelu_new", "gelu", "relu"); null means the family's own (GPT-2: gelu_new, Llama: silu).</summary>
     public string? HiddenAct { get; init; }
+    /// <summary>Sliding-window attention (Mistral; Qwen2 with use_sliding_window): the query at position i attends to keys j with
+    /// i − window &lt; j ≤ i, as transformers' sliding_window_overlay; 0 means full causal attention.</summary>
+    public int SlidingWindow { get; init; }
+    /// <summary>The first layer that uses <see cref="SlidingWindow"/> (Qwen2's max_window_layers); earlier layers attend fully. 0: every layer.</summary>
+    public int SlidingWindowFromLayer { get; init; }
     /// <summary>The Hugging Face model_type this configuration came from ("llama", "mistral", "qwen2", "gpt2"), kept for exports.</summary>
     public string? HfModelType { get; init; }
 

@@ -15,8 +15,9 @@ namespace CausalPreference.Text;
 /// merge rank, lowest first and leftmost among equals. This covers byte-level BPE (GPT-2, Llama 3, Qwen2) and
 /// SentencePiece-style BPE with byte fallback (Llama 2, Mistral: "▁" for spaces, a "▁" prepended to the text).
 /// BOS/EOS/PAD come from tokenizer_config.json, special_tokens_map.json, config.json or generation_config.json.
-/// Limits: Unicode normalizers are no-ops when .NET runs with invariant globalization (text already in NFC, as
-/// nearly all text is, is unaffected); WordPiece/Unigram models and BPE dropout are not supported.
+/// Unicode normalizers (NFC, NFD, NFKC, NFKD) run through the system's ICU library (<see cref="UnicodeNormalization"/>),
+/// since .NET's own is a no-op under invariant globalization; a tokenizer that needs one refuses to load without ICU.
+/// Limits: WordPiece/Unigram models and BPE dropout are not supported.
 /// </summary>
 public sealed class TokenizerJson : ITokenizer
 {
@@ -211,10 +212,10 @@ public sealed class TokenizerJson : ITokenizer
             case "Sequence":
                 var steps = n["normalizers"]!.AsArray().Select(x => Normalizer(x as JsonObject, source)).ToList();
                 return s => steps.Aggregate(s, (acc, f) => f(acc));
-            case "NFC": return s => SafeNormalize(s, NormalizationForm.FormC);
-            case "NFD": return s => SafeNormalize(s, NormalizationForm.FormD);
-            case "NFKC": return s => SafeNormalize(s, NormalizationForm.FormKC);
-            case "NFKD": return s => SafeNormalize(s, NormalizationForm.FormKD);
+            case "NFC": return UnicodeNormalizer(NormalizationForm.FormC, source);
+            case "NFD": return UnicodeNormalizer(NormalizationForm.FormD, source);
+            case "NFKC": return UnicodeNormalizer(NormalizationForm.FormKC, source);
+            case "NFKD": return UnicodeNormalizer(NormalizationForm.FormKD, source);
             case "Lowercase": return s => s.ToLowerInvariant();
             case "Prepend":
                 var p = n["prepend"]!.GetValue<string>();
@@ -231,10 +232,13 @@ public sealed class TokenizerJson : ITokenizer
         }
     }
 
-    static string SafeNormalize(string s, NormalizationForm form)
+    /// <summary>A Unicode normalizer through <see cref="UnicodeNormalization"/> (ICU): never silently skipped.</summary>
+    static Func<string, string> UnicodeNormalizer(NormalizationForm form, string source)
     {
-        try { return s.Normalize(form); }
-        catch (PlatformNotSupportedException) { return s; }
+        if (!UnicodeNormalization.IsAvailable)
+            throw new InputException($"this tokenizer normalizes text ({form}), which needs the ICU library ({UnicodeNormalization.Description}); " +
+                                     "install it (Debian/Ubuntu: apt-get install libicu72, or your release's libicu) — without it the token ids would be wrong", source);
+        return s => UnicodeNormalization.Normalize(s, form);
     }
 
     static Regex PatternOf(JsonNode pattern, string source)

@@ -163,7 +163,9 @@ public class HfFormatTests
     }
 
     /// <summary>HF's Llama/Qwen2 forward pass written out in double precision, loop by loop.</summary>
-    static double[] NaiveQwen2(Dictionary<string, (long[] shape, float[] v)> w, int[] ids, int D, int H, int KvH, int Dh, int L, double theta, double eps)
+    /// <param name="window">Sliding window (0: none) applied on layers from <paramref name="windowFrom"/> on: query t sees keys s with t − window &lt; s ≤ t.</param>
+    internal static double[] NaiveQwen2(Dictionary<string, (long[] shape, float[] v)> w, int[] ids, int D, int H, int KvH, int Dh, int L, double theta, double eps,
+        int window = 0, int windowFrom = 0)
     {
         int T = ids.Length;
         double[] Vec(string n) => w[n].v.Select(x => (double)x).ToArray();
@@ -172,7 +174,7 @@ public class HfFormatTests
             var (shape, v) = w[n];
             int rows = (int)shape[0], cols = (int)shape[1];
             var y = new double[rows];
-            for (int r = 0; r < rows; r++) { double s = bias is null ? 0 : w[bias].v[r]; for (int c = 0; c < cols; c++) s += v[r * cols + c] * x[c]; y[r] = s; }
+            for (int r = 0; r < rows; r++) { double s = bias is null || !w.ContainsKey(bias) ? 0 : w[bias].v[r]; for (int c = 0; c < cols; c++) s += v[r * cols + c] * x[c]; y[r] = s; }
             return y;
         }
         double[] RmsNorm(double[] x, string n)
@@ -210,15 +212,17 @@ public class HfFormatTests
                 for (int hh = 0; hh < H; hh++)
                 {
                     int kv = hh / (H / KvH);
+                    int first = window > 0 && l >= windowFrom ? Math.Max(0, t - window + 1) : 0;
                     var scores = new double[t + 1];
-                    for (int s = 0; s <= t; s++)
+                    for (int s = 0; s < first; s++) scores[s] = double.NegativeInfinity;
+                    for (int s = first; s <= t; s++)
                     {
                         double dot = 0;
                         for (int d = 0; d < Dh; d++) dot += q[t][hh * Dh + d] * k[s][kv * Dh + d];
                         scores[s] = dot / Math.Sqrt(Dh);
                     }
                     double max = scores.Max(), z = scores.Sum(a => Math.Exp(a - max));
-                    for (int s = 0; s <= t; s++)
+                    for (int s = first; s <= t; s++)
                         for (int d = 0; d < Dh; d++) att[hh * Dh + d] += Math.Exp(scores[s] - max) / z * v[s][kv * Dh + d];
                 }
                 var o = MatVec(p + "self_attn.o_proj.weight", att);

@@ -1,0 +1,17 @@
+using System.Runtime.CompilerServices;
+
+namespace CausalPreference.Models;
+
+/// <summary>
+/// The folder or file each loaded model came from (set by <see cref="Checkpoint.Load"/>), so that LoRA adapters trained on
+/// it can name their base in adapter_config.json (base_model_name_or_path), as PEFT needs to load them.
+/// </summary>
+public static class ModelSource
+{
+    static readonly ConditionalWeakTable<CausalLM, string> Paths = new();
+
+    public static void Remember(CausalLM model, string path) => Paths.AddOrUpdate(model, Path.GetFullPath(path));
+
+    /// <summary>The full path <paramref name="model"/> was loaded from, or null (built in, or made in code).</summary>
+    public static string? Of(CausalLM model) => Paths.TryGetValue(model, out var p) ? p : null;
+}
