@@ -58,8 +58,8 @@ public sealed record ImprovementCertificate(double Improvement, double StdError,
         : Certified ? $"improvement over FT ≥ {Fmt.Value(Lower)} (95%; estimate {Fmt.Difference(Improvement)}, {Where})"
         : $"no certified improvement over FT (estimate {Fmt.Difference(Improvement)}, 95% lower bound {Fmt.Difference(Lower)}, {Where})";
 
-    // decimals from the uncertainty: three for a rating scale, more for click rates (SE 0.0002 → 0.00012)
-    Evaluation.NumberFormat Fmt => new(double.IsFinite(StdError) && StdError > 0 ? Math.Min(1, StdError * 10) : 1);
+    // decimals from the uncertainty: three for a rating scale (SE ≈ 0.05), more for click rates (SE 0.0002 → +0.00012)
+    Evaluation.NumberFormat Fmt => new(double.IsFinite(StdError) && StdError > 0 ? Math.Min(5, StdError * 100) : 5);
 
     string Where => Experiments > 0 ? $"{Rows} held-out rows in {Experiments} experiments, within each" : $"{Rows} held-out rows";
 

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace CausalPreference.Evaluation;
 
 /// <summary>
-/// One readable number format per report: fixed decimals chosen from the outcome's scale (three significant digits of
+/// One readable number format per report: fixed decimals chosen from the outcome's scale (four significant digits of
 /// a typical value, between 2 and 8 decimals), never exponent notation, a sign on differences. A click rate of 0.011
 /// prints as 0.01113 and its lift as +0.00030; a 1–7 rating as 4.123 and +0.120.
 /// </summary>
@@ -18,7 +18,7 @@ public sealed class NumberFormat
     public NumberFormat(double scale)
     {
         double a = Math.Abs(scale);
-        Decimals = !double.IsFinite(a) || a == 0 ? 3 : Math.Clamp(2 - (int)Math.Floor(Math.Log10(a)), 2, 8);
+        Decimals = !double.IsFinite(a) || a == 0 ? 3 : Math.Clamp(3 - (int)Math.Floor(Math.Log10(a)), 2, 8);
         _fixed = "0." + new string('0', Decimals);
         _signed = "+" + _fixed + ";-" + _fixed + ";" + _fixed;
     }
