@@ -24,6 +24,10 @@ public static class EvaluateCommand
         var loggingModel = Cli.Opt<string?>("--logging-model", "FT model folder whose log-probabilities estimate log P̂^R(X_i) when the data has no --log-propensity-column");
         var outcomeModel = Cli.Opt<string?>("--outcome-model", "Saved outcome model folder for DM/DR (default: the lexical model cross-fitted on the held-out rows)");
         var policySamples = Cli.Opt("--policy-samples", "Texts sampled from each model for DM/DR's E_f[ĝ] (0 skips DM, DR, SNDR)", 500);
+        var maxNew = Cli.Opt<int?>("--max-new-tokens", "Most new tokens per policy sample (default: twice the longest held-out text's tokens)");
+        var temperature = Cli.Opt("--temperature", "Sampling temperature of the policy samples (not 1: DM/DR/SNDR value that sampler, not the model)", 1.0);
+        var topK = Cli.Opt("--top-k", "Keep only the k most likely tokens when sampling (0 = off; see --temperature)", 0);
+        var topP = Cli.Opt("--top-p", "Nucleus sampling mass (1 = off; see --temperature)", 1.0);
         var ci = Cli.Opt("--ci", "Interval method: influence (influence function, default) or bootstrap", "influence");
         var resamples = Cli.Opt("--bootstrap-resamples", "Bootstrap resamples (with --ci bootstrap)", 1000);
         var maxWeight = Cli.Opt<double?>("--max-weight", "Clip importance ratios P^f/P^R at this value (biased; off by default; the clipped count is reported)");
@@ -34,7 +38,7 @@ public static class EvaluateCommand
         var cache = Cli.Opt<string?>("--cache", "Cache folder for scores and samples (default: OUT/.cache)");
         var device = Cli.Opt("--device", "cpu or cuda", "cpu");
         var outDir = Cli.Opt<string>("--out", "Output folder", required: true);
-        foreach (var o in new Option[] { models, names, baseline, loggingModel, outcomeModel, policySamples, ci, resamples, maxWeight, minEss, refuse, folds, seed, cache, device, outDir })
+        foreach (var o in new Option[] { models, names, baseline, loggingModel, outcomeModel, policySamples, maxNew, temperature, topK, topP, ci, resamples, maxWeight, minEss, refuse, folds, seed, cache, device, outDir })
             cmd.Options.Add(o);
 
         Cli.SetAction(cmd, pr =>
@@ -50,6 +54,14 @@ public static class EvaluateCommand
             if (!(minFrac >= 0 && minFrac <= 1)) throw new InputException($"--min-ess-fraction must lie in [0, 1] (got {minFrac})");
             if (method == CiMethod.Bootstrap && pr.GetValue(resamples) < 2) throw new InputException("--bootstrap-resamples must be at least 2");
             if (pr.GetValue(folds) < 2) throw new InputException("--folds must be at least 2");
+            if (pr.GetValue(maxNew) is int mn && mn < 1) throw new InputException($"--max-new-tokens must be at least 1 (got {mn})");
+            if (!(pr.GetValue(temperature) > 0) || !double.IsFinite(pr.GetValue(temperature))) throw new InputException($"--temperature must be a positive number (got {pr.GetValue(temperature)})");
+            if (pr.GetValue(topK) < 0) throw new InputException($"--top-k must be 0 (off) or positive (got {pr.GetValue(topK)})");
+            if (!(pr.GetValue(topP) > 0 && pr.GetValue(topP) <= 1)) throw new InputException($"--top-p must lie in (0, 1] (got {pr.GetValue(topP)})");
+            var sampling = pr.GetValue(maxNew) is null && pr.GetValue(temperature) == 1.0 && pr.GetValue(topK) == 0 && pr.GetValue(topP) >= 1.0 ? null
+                : new Models.SamplerSettings { MaxNewTokens = pr.GetValue(maxNew) ?? (1 << 20), Temperature = pr.GetValue(temperature), TopK = pr.GetValue(topK), TopP = pr.GetValue(topP) };
+            if (sampling is { IsAncestral: false })
+                Console.Error.WriteLine("note: with --temperature/--top-k/--top-p the policy samples come from a modified sampler; DM, DR and SNDR value that sampler, not the model itself");
             var paths = pr.GetValue(models)!;
             foreach (var p in paths)
                 if (!File.Exists(p) && !Directory.Exists(p))
@@ -60,7 +72,7 @@ public static class EvaluateCommand
             var request = new PolicyEvaluationRequest(ds, paths, pr.GetValue(names), pr.GetValue(baseline), pr.GetValue(loggingModel), pr.GetValue(outcomeModel),
                 pr.GetValue(policySamples),
                 new EstimateOptions(pr.GetValue(maxWeight), false, minFrac, method, pr.GetValue(resamples), (int)(s % int.MaxValue)),
-                pr.GetValue(refuse), pr.GetValue(cache) ?? Path.Combine(dir, ".cache"), pr.GetValue(folds), s, DeviceOption.Parse(pr.GetValue(device)!));
+                pr.GetValue(refuse), pr.GetValue(cache) ?? Path.Combine(dir, ".cache"), pr.GetValue(folds), s, DeviceOption.Parse(pr.GetValue(device)!), sampling);
             var result = PolicyEvaluation.Run(request, Console.Error);
             PolicyEvaluationMarkdown.WriteAll(result, dir);
             Print(result);

@@ -115,7 +115,8 @@ public static class PolicyEvaluation
                 bool samplesCached = false;
                 if (r.PolicySamples > 0)
                 {
-                    var (set, c) = UnlabeledSamples.Get(path, model, tok, r.PolicySamples, prompts, new SamplerSettings { Seed = r.Seed }, r.CacheDir);
+                    var sampler = (r.Sampling ?? new SamplerSettings { MaxNewTokens = DefaultMaxNewTokens(tok, texts) }) with { Seed = r.Seed };
+                    var (set, c) = UnlabeledSamples.Get(path, model, tok, r.PolicySamples, prompts, sampler, r.CacheDir);
                     gTilde = predict!(set.Texts);
                     nonCanonical = set.NonCanonical;
                     samplesCached = c;
@@ -231,4 +232,8 @@ public static class PolicyEvaluation
         }
         return names;
     }
+
+    /// <summary>Twice the token count of the longest held-out text (EOS included), at least 16: the default sample length.</summary>
+    public static int DefaultMaxNewTokens(Text.ITokenizer tok, IReadOnlyList<string> texts) =>
+        Math.Max(16, 2 * (texts.Count == 0 ? 0 : texts.Max(t => tok.Encode(t).Length) + 1));
 }

@@ -19,6 +19,9 @@ namespace CausalPreference.Evaluation;
 /// <param name="Folds">Cross-fitting folds of the default outcome model.</param>
 /// <param name="Seed">Seed of the policy samples and the fold assignment.</param>
 /// <param name="Device">Where the models run (default CPU).</param>
+/// <param name="Sampling">How the policy samples are drawn (its seed is replaced by <see cref="Seed"/>). Null: pure ancestral
+/// sampling with at most twice as many new tokens as the longest held-out text has (so samples stay in the data's range).
+/// Temperature, top-k or top-p change the distribution, so DM/DR/SNDR then value that sampler, not the model.</param>
 public sealed record PolicyEvaluationRequest(
     DirectOutcomeDataset Data,
     IReadOnlyList<string> ModelPaths,
@@ -32,4 +35,5 @@ public sealed record PolicyEvaluationRequest(
     string CacheDir,
     int Folds = 5,
     long Seed = 1,
-    torch.Device? Device = null);
+    torch.Device? Device = null,
+    Models.SamplerSettings? Sampling = null);
