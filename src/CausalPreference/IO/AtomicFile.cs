@@ -53,7 +53,9 @@ public static class AtomicFile
         {
             TryDelete(tmp);
             // Name the file the user asked for, not the hidden temporary one; the temporary file is already gone.
-            throw new IOException($"could not write {full}: {e.Message.Replace(tmp, full)} (nothing partial was left behind)", e);
+            var reason = e.Message.Replace(tmp, full).Replace($" : '{full}'", "").Replace($"'{full}'", "the file").Trim();
+            var advice = reason.Contains("No space left", StringComparison.OrdinalIgnoreCase) ? "; free disk space and run the same command again" : "";
+            throw new IOException($"could not write {full}: {reason} (nothing partial was left behind{advice})", e);
         }
         catch
         {
