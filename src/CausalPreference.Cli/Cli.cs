@@ -18,8 +18,13 @@ public static class Cli
                 return parsed.Invoke(config);
             // A malformed command line is bad input (exit 2). The errors and the verb's help go to stderr, so that
             // stdout (which may be a result file, e.g. --out -) never receives them.
+            // Only the errors and the "did you mean" hint, not the full help under which they would scroll away.
             config.Output = Console.Error;
+            if (parsed.Action is System.CommandLine.Invocation.ParseErrorAction pea) pea.ShowHelp = false;
             parsed.Invoke(config);
+            var verb = parsed.CommandResult.Command;
+            var name = verb is RootCommand ? "causalpo" : $"causalpo {verb.Name}";
+            Console.Error.WriteLine($"Run '{name} --help' for the options.");
             return BadInput;
         }
         catch (Exception e) { return Report(e); }

@@ -18,7 +18,9 @@ public sealed class DataOptions
     public readonly Option<string?> Impressions = Cli.Opt<string?>("--impressions-column", "Impressions column of a binomial outcome (with --clicks-column)");
     public readonly Option<bool> HigherIsBetter = Cli.Opt<bool>("--higher-is-better", "Larger outcomes are better (e.g. ratings, clicks)");
     public readonly Option<bool> LowerIsBetter = Cli.Opt<bool>("--lower-is-better", "Smaller outcomes are better (e.g. toxicity)");
-    public readonly Option<OutcomeKind> Kind = Cli.Opt("--outcome-kind", "auto, continuous, binary (0/1) or binomial", OutcomeKind.Auto);
+    public readonly Option<OutcomeKind> Kind = WithHelpName(Cli.Opt("--outcome-kind", "auto, continuous, binary (0/1) or binomial", OutcomeKind.Auto), "auto|continuous|binary|binomial");
+
+    static Option<T> WithHelpName<T>(Option<T> o, string helpName) { o.HelpName = helpName; return o; }
     readonly bool _outcome;
 
     public DataOptions(Command cmd, bool outcome, string dataDescription = "Direct-outcome table: .csv, .tsv, .jsonl or .parquet")

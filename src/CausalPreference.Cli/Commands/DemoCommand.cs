@@ -24,6 +24,7 @@ public static class DemoCommand
         Cli.SetAction(cmd, pr =>
         {
             var dir = pr.GetValue(outDir)!;
+            CausalPreference.IO.OutputPath.RequireWritableFolder(dir);
             var o = pr.GetValue(quick) ? DemoOptions.Quick(dir, pr.GetValue(seed)) : new DemoOptions { OutDir = dir, Seed = pr.GetValue(seed) };
             if (pr.GetValue(rows) > 0) o = o with { Rows = pr.GetValue(rows) };
             if (pr.GetValue(lr) > 0) o = o with { LearningRate = pr.GetValue(lr) };

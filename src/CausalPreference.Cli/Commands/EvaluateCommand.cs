@@ -43,6 +43,8 @@ public static class EvaluateCommand
 
         Cli.SetAction(cmd, pr =>
         {
+            OutputPath.RequireWritableFolder(pr.GetValue(outDir));
+            OutputPath.RequireWritableFolder(pr.GetValue(cache), "--cache");
             var method = (pr.GetValue(ci) ?? "influence").Trim().ToLowerInvariant() switch
             {
                 "influence" or "influence-function" or "if" => CiMethod.InfluenceFunction,

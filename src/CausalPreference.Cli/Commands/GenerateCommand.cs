@@ -30,6 +30,7 @@ public static class GenerateCommand
         foreach (var o in new Option[] { model, n, prompts, promptCol, temperature, topK, topP, maxNew, greedy, seed, outFile, device }) cmd.Options.Add(o);
         Cli.SetAction(cmd, pr =>
         {
+            OutputPath.RequireWritableFile(pr.GetValue(outFile));
             var count = pr.GetValue(n);
             var promptFile = pr.GetValue(prompts);
             if (count < 0) throw new InputException($"--n must be positive (got {count})");

@@ -42,6 +42,7 @@ public static class JudgeCommand
         Cli.SetAction(cmd, pr =>
         {
             string aPath = pr.GetValue(a)!, bPath = pr.GetValue(b)!, dir = pr.GetValue(outDir)!;
+            OutputPath.RequireWritableFolder(dir);
             int conc = pr.GetValue(concurrency);
             if (conc < 1) throw new InputException($"--concurrency must be at least 1 (got {conc}).");
             var items = PairedTexts.Load(aPath, bPath, pr.GetValue(textColumn) ?? "text", pr.GetValue(promptColumn));

@@ -25,6 +25,7 @@ public static class OutcomeModelCommand
         foreach (var o in new Option[] { kind, lm, folds, l2, bigrams, negate, seed, outDir }) cmd.Options.Add(o);
         Cli.SetAction(cmd, pr =>
         {
+            OutputPath.RequireWritableFolder(pr.GetValue(outDir));
             var ds = data.Load(pr);
             bool binary = ds.Kind == OutcomeKind.Binary;
             bool neg = pr.GetValue(negate);
@@ -40,11 +41,15 @@ public static class OutcomeModelCommand
             var groups = ds.Spec.GroupColumn is null ? null : ds.Rows.Select(r => r.Group).ToArray();
             var cf = CrossFit.OutOfFold(factory, texts, y, pr.GetValue(folds), pr.GetValue(seed), groups, ds.Rows.Select(r => r.Weight).ToArray());
             var dir = pr.GetValue(outDir)!;
-            cf.FinalModel.Save(dir);
-            TableWriter.Write(Path.Combine(dir, "oof.csv"), new[] { "row", "outcome", "prediction", "fold" },
-                ds.Rows.Select((r, i) => (IReadOnlyList<object?>)new object?[] { r.SourceRow, y[i], cf.OutOfFold[i], cf.Fold[i] }));
             var metrics = new { kind = cf.FinalModel.Kind, rows = texts.Length, folds = cf.Folds, negated = neg, r2 = cf.R2, rmse = cf.Rmse, auc = cf.Auc, log_loss = cf.LogLoss };
-            AtomicFile.WriteAllText(Path.Combine(dir, "metrics.json"), JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }));
+            // oof.csv, metrics.json and outcome_model.json appear together or not at all; the model (what readers load) comes last.
+            OutputSet.WriteTogether([Path.Combine(dir, "oof.csv"), Path.Combine(dir, "metrics.json"), Path.Combine(dir, OutcomeModels.FileName)], () =>
+            {
+                TableWriter.Write(Path.Combine(dir, "oof.csv"), new[] { "row", "outcome", "prediction", "fold" },
+                    ds.Rows.Select((r, i) => (IReadOnlyList<object?>)new object?[] { r.SourceRow, y[i], cf.OutOfFold[i], cf.Fold[i] }));
+                AtomicFile.WriteAllText(Path.Combine(dir, "metrics.json"), JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }));
+                cf.FinalModel.Save(dir);
+            });
             Console.WriteLine($"{cf.FinalModel.Kind}: out-of-fold R² {cf.R2:F4}, RMSE {cf.Rmse:F4}" + (cf.Auc is double auc ? $", AUC {auc:F4}, log-loss {cf.LogLoss:F4}" : "") +
                               $" ({cf.Folds} folds, {texts.Length} rows); saved to {dir}");
             return Cli.Ok;

@@ -26,6 +26,7 @@ public static class PipelineCommand
                 if (c.IsConfoundingStudy && c.Data.Source == "file" && c.Data.Confounded == "world")
                     throw new InputException("--study confounding with data.confounded \"world\" needs the built-in world");
             }
+            OutputPath.RequireWritableFolder(pr.GetValue(outDir) ?? c.Out, pr.GetValue(outDir) is null ? "the config's \"out\"" : "--out");
             ProgressLine? bar = null;
             var r = PipelineRunner.Run(c, Console.Error, pr.GetValue(outDir), name => { bar?.Dispose(); bar = null; return ProgressLine.ForTraining(name, () => bar, b => bar = b); });
             bar?.Dispose();

@@ -28,6 +28,7 @@ public static class RefuteCommand
         var train = new TrainOptions(cmd, epochs: 1, batch: 4, lr: 5e-5);
         Cli.SetAction(cmd, pr =>
         {
+            OutputPath.RequireWritableFolder(pr.GetValue(outDir));
             var which = pr.GetValue(check)!;
             if (which is not ("placebo" or "stability" or "both")) throw new InputException($"unknown --check '{which}'; use placebo, stability or both");
             var opts = train.Build(pr);

@@ -18,6 +18,7 @@ public static class ReportCommand
         cmd.Options.Add(smooth);
         Cli.SetAction(cmd, pr =>
         {
+            CausalPreference.IO.OutputPath.RequireWritableFolder(pr.GetValue(outDir));
             var r = Report.Build(new ReportOptions(pr.GetValue(dirs)!, pr.GetValue(outDir), pr.GetValue(smooth)), Console.Error);
             foreach (var w in r.Warnings) Console.Error.WriteLine($"warning: {w}");
             Console.WriteLine($"wrote {Path.Combine(r.OutDir, "report.md")}, report.json and {r.Figures.Count} figure(s): {string.Join(", ", r.Figures)}");

@@ -20,6 +20,7 @@ public static class ScoreCommand
         Cli.SetAction(cmd, pr =>
         {
             if (pr.GetValue(batch) < 1) throw new InputException($"--batch-size must be at least 1 (got {pr.GetValue(batch)})");
+            OutputPath.RequireWritableFile(pr.GetValue(outFile)); // before any work: never compute everything and then fail to write
             var ds = data.Load(pr);
             var (m, tok) = Checkpoint.Load(pr.GetValue(model)!, DeviceOption.Parse(pr.GetValue(device)!));
             var texts = ds.Rows.Select(r => r.Text).ToArray();

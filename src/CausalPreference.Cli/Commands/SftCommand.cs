@@ -19,6 +19,7 @@ public static class SftCommand
         var train = new TrainOptions(cmd, epochs: -1, batch: -1, lr: -1);
         Cli.SetAction(cmd, pr =>
         {
+            OutputPath.RequireWritableFolder(pr.GetValue(outDir));
             var ds = data.Load(pr);
             var (tr, va) = ds.Split(pr.GetValue(train.ValFraction), 240402);
             var spec = pr.GetValue(baseModel)!;

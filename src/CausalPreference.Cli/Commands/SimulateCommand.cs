@@ -28,6 +28,7 @@ public static class SimulateCommand
         foreach (var o in new Option[] { n, seed, confounded, binary, outFile, score, column, experiments, arms, readers }) cmd.Options.Add(o);
         Cli.SetAction(cmd, pr =>
         {
+            if (pr.GetValue(outFile) is string target) { RequireCsv(target); OutputPath.RequireWritableFile(target); }
             var world = new World(pr.GetValue(binary) ? WorldConfig.DefaultBinary() : WorldConfig.Default());
             if (pr.GetValue(score) is string file)
             {

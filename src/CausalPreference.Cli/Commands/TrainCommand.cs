@@ -47,6 +47,7 @@ public static class TrainCommand
         var train = new TrainOptions(cmd);
         Cli.SetAction(cmd, pr =>
         {
+            OutputPath.RequireWritableFolder(pr.GetValue(outDir));
             var kind = ParseObjective(pr.GetValue(objective)!);
             var norm = pr.GetValue(normalization) switch
             {

@@ -29,4 +29,6 @@ public sealed record DatasetSpec(string Path, string TextColumn)
     public OutcomeKind Kind { get; init; } = OutcomeKind.Auto;
     /// <summary>False for verbs that only need the text: then the outcome may be left out (if given it is still checked).</summary>
     public bool RequireOutcome { get; init; } = true;
+    /// <summary>Fewest data rows accepted (2 for training and evaluation; a verb that handles rows one by one, such as judge, accepts 1).</summary>
+    public int MinRows { get; init; } = 2;
 }

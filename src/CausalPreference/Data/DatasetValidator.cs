@@ -54,7 +54,7 @@ internal static class DatasetValidator
         var rows = new OutcomeRow[table.RowCount];
         for (int r = 0; r < table.RowCount; r++)
         {
-            long src = Table.SourceRow(r);
+            long src = table.RowNumber(r);
             var t = table.Get(r, text);
             if (string.IsNullOrWhiteSpace(t))
                 throw new InputException("the text is empty or white space only. Fill in the text or remove the row.", file, src, textCol);
@@ -114,8 +114,8 @@ internal static class DatasetValidator
             };
         }
 
-        if (rows.Length < 2)
-            throw new InputException($"the file has {rows.Length} data row{(rows.Length == 1 ? "" : "s")}; at least 2 are needed (and far more to learn anything). Add rows.",
+        if (rows.Length < Math.Max(1, spec.MinRows))
+            throw new InputException($"the file has {rows.Length} data row{(rows.Length == 1 ? "" : "s")}; at least {Math.Max(1, spec.MinRows)} {(spec.MinRows == 1 ? "is" : "are")} needed{(spec.MinRows > 1 ? " (and far more to learn anything)" : "")}. Add rows.",
                 file, rows.Length == 1 ? 1 : null, rows.Length == 1 ? textCol : null);
 
         var kind = OutcomeKind.Auto;
@@ -135,7 +135,7 @@ internal static class DatasetValidator
                 var bad = rows.First(x => x.Outcome is not (0.0 or 1.0));
                 var distinct = rows.Select(x => x.Outcome).Distinct().Take(4).Select(Show);
                 throw new InputException($"the outcome kind is Binary but this row's outcome is {Show(bad.Outcome)} (values seen include {string.Join(", ", distinct)}). Recode to 0/1 (e.g. 1/2 -> 0/1, with 1 for the event), or use kind Continuous.",
-                    file, bad.SourceRow, outcomeCol);
+                    file, table.RowNumber(bad.Index), outcomeCol);
             }
         }
         return new Result(rows, kind, hasOutcome);
@@ -158,11 +158,33 @@ internal static class DatasetValidator
         var s = raw.Trim();
         if (allowBool && s.Equals("true", StringComparison.OrdinalIgnoreCase)) return 1.0;
         if (allowBool && s.Equals("false", StringComparison.OrdinalIgnoreCase)) return 0.0;
-        if (!double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
+        bool parsed = double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v);
+        if (!parsed && NonFiniteWord(s) is { } word) v = word; // "inf", "-inf", "nan" are spelled out: name them for what they are
+        else if (!parsed)
             throw new InputException($"the {what} '{Trunc(raw)}' is not a number. Write a plain number such as 0.5 (a dot for decimals, no thousands separators, units or percent signs).", file, row, column);
         if (!double.IsFinite(v))
-            throw new InputException($"the {what} is {Trunc(s)}, which is not a finite number. Give a finite value or remove the row.", file, row, column);
+        {
+            var kind = double.IsNaN(v) ? "NaN (an undefined value)"
+                : NonFiniteWord(s) != null ? (v > 0 ? "infinite" : "negatively infinite")
+                : $"too large in magnitude for a double (beyond ±1.8e308, it overflows to {(v > 0 ? "+" : "-")}infinity)";
+            throw new InputException($"the {what} is {Trunc(s)}, which is {kind}: not a finite number. Give a finite value or remove the row.", file, row, column);
+        }
         return v;
+    }
+
+    /// <summary>NaN or ±∞ for the usual spellings of a non-finite value (inf, +Infinity, -INF, nan, ∞), else null.</summary>
+    static double? NonFiniteWord(string s)
+    {
+        var t = s.Trim().ToLowerInvariant();
+        double sign = 1;
+        if (t.StartsWith('-')) { sign = -1; t = t[1..]; }
+        else if (t.StartsWith('+')) t = t[1..];
+        return t switch
+        {
+            "inf" or "infinity" or "∞" => sign * double.PositiveInfinity,
+            "nan" => double.NaN,
+            _ => null,
+        };
     }
 
     static string Trunc(string s) => s.Length <= 40 ? s : s[..40] + "…";

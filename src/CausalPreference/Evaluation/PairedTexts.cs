@@ -1,11 +1,14 @@
+using CausalPreference.Data;
 using CausalPreference.IO;
 
 namespace CausalPreference.Evaluation;
 
 /// <summary>
-/// Pairs the texts of two CSV files row by row (row i of A with row i of B), for <c>causalpo judge</c>.
+/// Pairs the texts of two tables row by row (row i of A with row i of B), for <c>causalpo judge</c>.
 /// A is the method, B the baseline. The prompt comes from A's prompt column, else B's; when both have one they must
-/// agree row by row (otherwise the rows are not paired).
+/// agree row by row (otherwise the rows are not paired). Both files are read by the project's one table reader
+/// (<see cref="TableReader"/>: CSV, TSV, JSON Lines or Parquet by extension) and checked by its one validator
+/// (<see cref="DatasetValidator"/>): an empty text, invalid UTF-8 or a duplicated column is refused, never judged.
 /// </summary>
 public static class PairedTexts
 {
@@ -13,30 +16,31 @@ public static class PairedTexts
     public static List<(string? Prompt, string MethodText, string BaselineText)> Load(
         string methodCsv, string baselineCsv, string textColumn = "text", string? promptColumn = null)
     {
-        var (ha, ra) = SimpleCsv.ReadFile(methodCsv);
-        var (hb, rb) = SimpleCsv.ReadFile(baselineCsv);
-        if (ra.Count != rb.Count)
-            throw new InputException($"{methodCsv} has {ra.Count} data rows but {baselineCsv} has {rb.Count}. Rows are paired by order, so both files need the same number of rows.");
-        const string hint = "Name the text column with --text-column.";
-        int ta = SimpleCsv.RequireColumn(ha, textColumn, methodCsv, hint);
-        int tb = SimpleCsv.RequireColumn(hb, textColumn, baselineCsv, hint);
-        int pa = -1, pb = -1;
-        if (promptColumn != null)
+        var ta = TableReader.Read(methodCsv);
+        var tb = TableReader.Read(baselineCsv);
+        if (promptColumn != null && !ta.HasColumn(promptColumn) && !tb.HasColumn(promptColumn))
+            throw new InputException($"neither {methodCsv} nor {baselineCsv} has the prompt column '{promptColumn}' (columns of A: {string.Join(", ", ta.Columns)}). Fix --prompt-column or leave it out.", column: promptColumn);
+        var a = Validate(ta, methodCsv, textColumn, promptColumn);
+        var b = Validate(tb, baselineCsv, textColumn, promptColumn);
+        if (a.Rows.Count != b.Rows.Count)
+            throw new InputException($"{methodCsv} has {a.Rows.Count} data rows but {baselineCsv} has {b.Rows.Count}. Rows are paired by order, so both files need the same number of rows.");
+        bool pa = a.Spec.PromptColumn != null, pb = b.Spec.PromptColumn != null;
+        var items = new List<(string?, string, string)>(a.Rows.Count);
+        for (int i = 0; i < a.Rows.Count; i++)
         {
-            pa = SimpleCsv.Column(ha, promptColumn);
-            pb = SimpleCsv.Column(hb, promptColumn);
-            if (pa < 0 && pb < 0)
-                throw new InputException($"neither {methodCsv} nor {baselineCsv} has the prompt column '{promptColumn}' (columns of A: {string.Join(", ", ha)}). Fix --prompt-column or leave it out.", column: promptColumn);
-        }
-        var items = new List<(string?, string, string)>(ra.Count);
-        for (int i = 0; i < ra.Count; i++)
-        {
-            string? prompt = pa >= 0 ? ra[i][pa] : pb >= 0 ? rb[i][pb] : null;
-            if (pa >= 0 && pb >= 0 && !string.Equals(ra[i][pa], rb[i][pb], StringComparison.Ordinal))
+            string? prompt = pa ? a.Rows[i].Prompt ?? "" : pb ? b.Rows[i].Prompt ?? "" : null;
+            if (pa && pb && !string.Equals(a.Rows[i].Prompt ?? "", b.Rows[i].Prompt ?? "", StringComparison.Ordinal))
                 throw new InputException($"the prompt differs between {methodCsv} and {baselineCsv}. Rows are paired by order; sort both files the same way.", baselineCsv, row: i + 1, column: promptColumn);
-            items.Add((prompt, ra[i][ta], rb[i][tb]));
+            items.Add((prompt, a.Rows[i].Text, b.Rows[i].Text));
         }
-        if (items.Count == 0) throw new InputException($"{methodCsv} has no data rows; there is nothing to judge.", methodCsv);
         return items;
     }
+
+    static DirectOutcomeDataset Validate(Table t, string path, string textColumn, string? promptColumn) =>
+        DirectOutcomeDataset.FromTable(t, new DatasetSpec(path, textColumn)
+        {
+            PromptColumn = promptColumn != null && t.HasColumn(promptColumn) ? promptColumn : null,
+            RequireOutcome = false,
+            MinRows = 1,
+        });
 }

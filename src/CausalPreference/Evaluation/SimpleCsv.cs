@@ -13,12 +13,17 @@ internal static class SimpleCsv
     /// <summary>Header and data records of a CSV file; every record must have the header's field count.</summary>
     public static (string[] Header, List<string[]> Rows) ReadFile(string path)
     {
-        if (!File.Exists(path)) throw new InputException("file not found. Check the path.", path);
-        string text;
-        try { text = File.ReadAllText(path, Encoding.UTF8); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        { throw new InputException($"cannot read the file: {e.Message}", path, inner: e); }
-        return Parse(text, path);
+        // One reader for every table the tool reads: the format follows the extension (CSV, TSV, JSON Lines, Parquet),
+        // invalid UTF-8, duplicate column names and ragged rows are refused naming the file, row and column.
+        var t = Data.TableReader.Read(path);
+        var rows = new List<string[]>(t.RowCount);
+        for (int r = 0; r < t.RowCount; r++)
+        {
+            var row = new string[t.Columns.Count];
+            for (int c = 0; c < row.Length; c++) row[c] = t.Get(r, c) ?? "";
+            rows.Add(row);
+        }
+        return (t.Columns.ToArray(), rows);
     }
 
     /// <summary>Parses CSV text; <paramref name="source"/> names it in error messages.</summary>

@@ -42,16 +42,13 @@ public static class Checkpoint
         var sumsFile = Path.Combine(full, ChecksumFile);
         if (File.Exists(sumsFile)) File.Delete(sumsFile);
         var weights = Path.Combine(full, WeightsFile);
-        var tmpWeights = Path.Combine(full, $".{WeightsFile}.{Guid.NewGuid():N}.tmp");
         bool adapted = LoraAdapters.HasAdapters(model);
-        try
+        // The temporary file is removed on every failure path (AtomicFile.WriteVia), a full disk included.
+        AtomicFile.WriteVia(weights, tmp =>
         {
-            if (adapted) SafeTensorsFile.Write(tmpWeights, LoraAdapters.ExportStateDict(model)); // merged: a complete model
-            else model.save_safetensors(tmpWeights);
-            File.Move(tmpWeights, weights, overwrite: true);
-        }
-        catch (UnauthorizedAccessException e) { throw new InputException($"cannot write the checkpoint ({e.Message}); choose a writable location", full); }
-        finally { if (File.Exists(tmpWeights)) File.Delete(tmpWeights); }
+            if (adapted) SafeTensorsFile.Write(tmp, LoraAdapters.ExportStateDict(model)); // merged: a complete model
+            else model.save_safetensors(tmp);
+        });
         AtomicFile.WriteAllText(Path.Combine(full, ConfigFile), model.Config.ToJson());
         tok.Save(full);
         if (adapted && saveAdapters) LoraAdapters.Save(model, full);

@@ -27,8 +27,6 @@ public static class DemoPlot
         double hi = Math.Max(r.ValueUnderRandomization, r.Models.Max(m => m.CiHigh)) + 0.3;
         plt.Axes.SetLimitsY(lo, hi);
         plt.ShowLegend(Alignment.UpperLeft);
-        var tmp = path + ".tmp.png";
-        plt.SavePng(tmp, 1000, 520);
-        File.Move(tmp, path, overwrite: true);
+        CausalPreference.IO.AtomicFile.WriteVia(path, tmp => plt.SavePng(tmp, 1000, 520), suffix: ".png");
     }
 }

@@ -44,17 +44,18 @@ public static class DesignPropensity
     {
         int wc = Require(table, weekColumn, "week"), tc = Require(table, testColumn, "test");
         var keep = new List<string?[]>();
+        var numbers = new List<long>();
         var tests = new HashSet<string>(StringComparer.Ordinal);
         int excluded = 0;
         for (int r = 0; r < table.RowCount; r++)
         {
             var raw = table.Get(r, wc);
             if (!int.TryParse(raw?.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var week))
-                throw new InputException($"the week '{raw}' is not an integer like 201325 (year and week number).", table.Path, Table.SourceRow(r), weekColumn);
+                throw new InputException($"the week '{raw}' is not an integer like 201325 (year and week number).", table.Path, table.RowNumber(r), weekColumn);
             if (week >= first && week <= last) { excluded++; tests.Add(table.Get(r, tc) ?? ""); }
-            else keep.Add(Row(table, r));
+            else { keep.Add(Row(table, r)); numbers.Add(table.RowNumber(r)); }
         }
-        return (new Table(table.Path, table.Columns, keep), new WeekExclusion(table.RowCount, excluded, tests.Count, first, last));
+        return (new Table(table.Path, table.Columns, keep, numbers), new WeekExclusion(table.RowCount, excluded, tests.Count, first, last));
     }
 
     /// <summary>
@@ -87,7 +88,8 @@ public static class DesignPropensity
             SeededShuffle.Shuffle(order, seed);
             foreach (var r in order.Take(maxRows)) take[r] = true;
         }
-        return new Table(table.Path, table.Columns, Enumerable.Range(0, table.RowCount).Where(r => take[r]).Select(r => Row(table, r)));
+        var kept = Enumerable.Range(0, table.RowCount).Where(r => take[r]).ToList();
+        return new Table(table.Path, table.Columns, kept.Select(r => Row(table, r)), kept.Select(table.RowNumber).ToList());
     }
 
     /// <summary>The design log-propensity of every row (see <see cref="DesignMethod"/>); impressions must be positive numbers.</summary>
@@ -100,11 +102,11 @@ public static class DesignPropensity
         var test = new string[n];
         for (int r = 0; r < n; r++)
         {
-            test[r] = table.Get(r, tc) is { Length: > 0 } t0 ? t0 : throw new InputException("the test id is empty.", table.Path, Table.SourceRow(r), testColumn);
+            test[r] = table.Get(r, tc) is { Length: > 0 } t0 ? t0 : throw new InputException("the test id is empty.", table.Path, table.RowNumber(r), testColumn);
             if (method == DesignMethod.ArmUniform) { imp[r] = 1; continue; }
             var raw = table.Get(r, ic);
             if (!double.TryParse(raw?.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v) || v <= 0)
-                throw new InputException($"impressions '{raw}' must be a positive number to form a design probability.", table.Path, Table.SourceRow(r), impressionsColumn);
+                throw new InputException($"impressions '{raw}' must be a positive number to form a design probability.", table.Path, table.RowNumber(r), impressionsColumn);
             imp[r] = v;
         }
         var perTest = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -135,7 +137,7 @@ public static class DesignPropensity
             for (int c = 0; c < table.Columns.Count; c++) row[c] = table.Get(r, c);
             row[at] = values[r].ToString("R", CultureInfo.InvariantCulture);
             return row;
-        }));
+        }), Enumerable.Range(0, table.RowCount).Select(table.RowNumber).ToList());
     }
 
     /// <summary>Parses "test-uniform", "arm-uniform" or "impression-share".</summary>

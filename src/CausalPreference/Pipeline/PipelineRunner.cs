@@ -221,8 +221,11 @@ public static partial class PipelineRunner
             table = DesignPropensity.WithColumn(table, ds.Column, DesignPropensity.LogPropensities(table, ds.Test, ds.Impressions, method));
             log.WriteLine($"design log-propensities ({ds.Method}) in column '{ds.Column}' for {table.RowCount} rows");
         }
-        DesignPropensity.WriteCsv(table, P(Prepared));
         var spec = SpecFor(c);
+        // The user's rows are validated before prepared.csv is written, so that a problem is reported against the
+        // user's file, row and column (the table keeps both), never against OUT/data/prepared.csv.
+        if (world == null) DirectOutcomeDataset.FromTable(table, spec with { Path = table.Path });
+        DesignPropensity.WriteCsv(table, P(Prepared));
         var all = DirectOutcomeDataset.Load(spec with { Path = P(Prepared) });
         var (train, test) = all.Split(d.TestFraction, TestSplitSeed + (int)(c.Seed % 1000)); // Refutation uses the same seed
         var t2 = TableReader.Read(P(Prepared));

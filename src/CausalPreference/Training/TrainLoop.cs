@@ -240,9 +240,7 @@ public static class TrainLoop
     static void SaveWeights(CausalLM model, string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var tmp = path + ".tmp";
-        model.save_safetensors(tmp);
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.WriteVia(path, tmp => model.save_safetensors(tmp)); // no temporary file survives a failure (e.g. a full disk)
     }
 
     /// <summary>Where the weights and optimizer state of step <paramref name="step"/> are kept.</summary>
@@ -260,8 +258,7 @@ public static class TrainLoop
         Directory.CreateDirectory(snapshot);
         SaveWeights(model, Path.Combine(snapshot, "model.safetensors"));
         var opt = Path.Combine(snapshot, "optimizer.bin");
-        optimizer.save_state_dict(opt + ".tmp");
-        File.Move(opt + ".tmp", opt, overwrite: true);
+        AtomicFile.WriteVia(opt, tmp => optimizer.save_state_dict(tmp));
         AtomicFile.WriteAllText(Path.Combine(dir, "state.json"), JsonSerializer.Serialize(state, StateJson)); // last: it commits the step
         foreach (var old in Directory.EnumerateDirectories(dir, "step-*").Where(d => Path.GetFullPath(d) != Path.GetFullPath(snapshot)).ToList())
             try { Directory.Delete(old, recursive: true); } catch (IOException) { }
