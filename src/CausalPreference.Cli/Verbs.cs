@@ -22,5 +22,6 @@ public static class Verbs
         yield return ReportCommand.Build();
         yield return PipelineCommand.Build();
         yield return RefuteCommand.Build();
+        yield return WordCoverageCommand.Build();
     }
 }

@@ -56,7 +56,7 @@ public static class Checkpoint
         tok.Save(full);
         if (adapted && saveAdapters) LoraAdapters.Save(model, full);
         extra?.Invoke(full);
-        var names = new List<string> { WeightsFile, ConfigFile, Tokenizers.ConfigFile };
+        var names = new List<string> { WeightsFile, ConfigFile, Tokenizers.ConfigFile, TokenizerJson.FileName };
         if (adapted && saveAdapters) names.AddRange(new[] { LoraAdapters.WeightsFile, LoraAdapters.ConfigFile });
         var sums = names.Where(n => File.Exists(Path.Combine(full, n))).ToDictionary(n => n, n => Sha256(Path.Combine(full, n)));
         AtomicFile.WriteAllText(sumsFile, JsonSerializer.Serialize(sums, new JsonSerializerOptions { WriteIndented = true }));
@@ -127,15 +127,17 @@ public static class Checkpoint
         return Convert.ToHexString(SHA256.HashData(s)).ToLowerInvariant();
     }
 
-    /// <summary>Resolves a --base/--model argument: "tiny"/"micro" make a fresh model; anything else is loaded.</summary>
-    public static (CausalLM model, ITokenizer tok) LoadOrCreate(string spec, Device? device = null, long seed = 0)
+    /// <summary>Resolves a --base/--model argument: "tiny"/"micro" make a fresh model (with <paramref name="scratchTokenizer"/>
+    /// if given, its vocabulary sized to it; else the built-in byte tokenizer); anything else is loaded.</summary>
+    public static (CausalLM model, ITokenizer tok) LoadOrCreate(string spec, Device? device = null, long seed = 0, ITokenizer? scratchTokenizer = null)
     {
         ModelConfig? builtIn = spec switch { "tiny" => ModelConfig.Tiny, "micro" => ModelConfig.Micro, _ => null };
         if (builtIn is null) return Load(spec, device);
+        if (scratchTokenizer is not null) builtIn = builtIn with { VocabSize = scratchTokenizer.VocabSize, Tokenizer = scratchTokenizer.Kind };
         torch.manual_seed(seed);
         var model = ModelFactory.Create(builtIn);
         if (device != null) model.to(device);
         TorchRuntime.TuneThreadsFor(model.ParameterCount());
-        return (model, Tokenizers.Create(builtIn.Tokenizer));
+        return (model, scratchTokenizer ?? Tokenizers.Create(builtIn.Tokenizer));
     }
 }
