@@ -11,8 +11,9 @@ namespace CausalPreference.Text;
 /// The base alphabet is the 256 bytes, so every string encodes and decodes exactly (the byte fallback is built in);
 /// on top come merges learned the classic way: texts are split into words as GPT-2 splits them (a word keeps its
 /// leading space: " Man", " Who", "'s", "?"), and the most frequent adjacent pair of symbols across all words is merged,
-/// again and again, until the vocabulary is full or no pair occurs twice. Ties go to the pair of lowest ids (earliest
-/// tokens), so the result depends only on the texts and the size. One token, &lt;|endoftext|&gt;, serves as BOS, EOS
+/// again and again, until the vocabulary is full or every word is one token. Ties go to the pair of lowest ids
+/// (earliest tokens), so the result depends only on the texts and the size. Pairs that occur once are merged too (last):
+/// a word of the training texts that is one token is a word the model can only write whole, never misspell. One token, &lt;|endoftext|&gt;, serves as BOS, EOS
 /// and padding, as in GPT-2. The result is an ordinary Hugging Face tokenizer.json (model BPE, ByteLevel
 /// pre-tokenizer and decoder), read back by <see cref="TokenizerJson"/>.
 /// </summary>
@@ -30,7 +31,7 @@ public static class BpeLearner
     static readonly Regex Words = new(TokenizerJson.Gpt2Pattern, RegexOptions.CultureInvariant);
 
     /// <summary>Learns the tokenizer; <paramref name="vocabSize"/> counts bytes, merges and the end token (fewer when
-    /// the texts run out of pairs that occur at least twice).</summary>
+    /// every word of the texts is already one token).</summary>
     public static TokenizerJson Learn(IReadOnlyList<string> texts, int vocabSize) =>
         TokenizerJson.FromJson(LearnJson(texts, vocabSize), "learned tokenizer");
 
@@ -112,7 +113,7 @@ public static class BpeLearner
         while (merges.Count < maxMerges)
         {
             (int a, int b) best = (-1, -1);
-            long bestCount = 1; // a pair must occur at least twice
+            long bestCount = 0;
             foreach (var (p, c) in pairCount)
                 if (c > bestCount || c == bestCount && best.a >= 0 && (p.Item1 < best.a || p.Item1 == best.a && p.Item2 < best.b))
                     (best, bestCount) = (p, c);
