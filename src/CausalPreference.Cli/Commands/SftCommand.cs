@@ -48,8 +48,8 @@ public static class SftCommand
             var scratchTok = new ScratchTokenizer(pr.GetValue(tokenizer)!, pr.GetValue(vocabSize)).Validated();
             if (!scratch && (pr.GetResult(tokenizer) is { Implicit: false } || pr.GetResult(vocabSize) is { Implicit: false }))
                 throw new InputException("--tokenizer and --vocab-size apply to a model trained from scratch (--base tiny or micro); a pretrained base keeps its own tokenizer");
-            var (model, tok) = Checkpoint.LoadOrCreate(spec, train.GetDevice(pr), opts.Seed, scratch ? scratchTok.Create(trainTexts) : null);
-            if (scratch) Console.Error.WriteLine($"tokenizer: {ScratchTokenizer.Describe(tok, trainTexts.Length)}");
+            var (model, tok) = Checkpoint.LoadOrCreate(spec, train.GetDevice(pr), opts.Seed, scratch ? scratchTok.Create([.. trainTexts, .. valTexts]) : null);
+            if (scratch) Console.Error.WriteLine($"tokenizer: {ScratchTokenizer.Describe(tok, trainTexts.Length + valTexts.Length)}");
             var lora = train.GetLora(pr);
             if (lora != null)
             {

@@ -239,9 +239,9 @@ public static partial class PipelineRunner
     {
         var (tr, va) = trainPool.Split(0.2, 240402);
         var trainTexts = tr.Rows.Select(x => x.Text).ToArray();
-        var scratchTok = c.Model.IsBuiltIn ? c.ScratchTokenizerFor(c.Data.Source.Equals("world", StringComparison.OrdinalIgnoreCase)).Create(trainTexts) : null;
+        var scratchTok = c.Model.IsBuiltIn ? c.ScratchTokenizerFor(c.Data.Source.Equals("world", StringComparison.OrdinalIgnoreCase)).Create(trainPool.Rows.Select(x => x.Text).ToArray()) : null;
         var (model, tok) = Checkpoint.LoadOrCreate(c.Model.Base, device, c.Seed, scratchTok);
-        if (scratchTok is not null) log.WriteLine($"FT tokenizer: {Text.ScratchTokenizer.Describe(tok, trainTexts.Length)}");
+        if (scratchTok is not null) log.WriteLine($"FT tokenizer: {Text.ScratchTokenizer.Describe(tok, trainPool.Rows.Count)}");
         int epochs = Math.Max(1, (int)Math.Ceiling(c.Ft.Steps / Math.Ceiling(tr.Rows.Count / (double)c.Ft.BatchSize)));
         log.WriteLine($"FT: {c.Model.Base} ({model.ParameterCount():N0} parameters) on {tr.Rows.Count} texts, {(c.Ft.StopAtLoss is null ? "" : "at most ")}{epochs} epochs of batch {c.Ft.BatchSize}, lr {c.Ft.Lr:G3}" +
                       (c.Ft.StopAtLoss is double t ? $", until validation loss <= {t} nats/token" : ""));

@@ -9,13 +9,13 @@ namespace CausalPreference.Text;
 /// <summary>
 /// Learns a byte-level BPE tokenizer (GPT-2's scheme) from training texts, for a model trained from scratch.
 /// The base alphabet is the 256 bytes, so every string encodes and decodes exactly (the byte fallback is built in);
-/// on top come merges learned the classic way: texts are split into words as GPT-2 splits them (a word keeps its
-/// leading space: " Man", " Who", "'s", "?"), and the most frequent adjacent pair of symbols across all words is merged,
+/// on top come merges learned the classic way: texts are split into words (<see cref="WordPattern"/>: a word keeps its
+/// leading space and its apostrophes: " Man", " Who's", "?"), and the most frequent adjacent pair of symbols across all words is merged,
 /// again and again, until the vocabulary is full or every word is one token. Ties go to the pair of lowest ids
 /// (earliest tokens), so the result depends only on the texts and the size. Pairs that occur once are merged too (last):
 /// a word of the training texts that is one token is a word the model can only write whole, never misspell. One token, &lt;|endoftext|&gt;, serves as BOS, EOS
-/// and padding, as in GPT-2. The result is an ordinary Hugging Face tokenizer.json (model BPE, ByteLevel
-/// pre-tokenizer and decoder), read back by <see cref="TokenizerJson"/>.
+/// and padding, as in GPT-2. The result is an ordinary Hugging Face tokenizer.json (model BPE; pre-tokenizer
+/// Split by <see cref="WordPattern"/>, then ByteLevel; ByteLevel decoder), read back by <see cref="TokenizerJson"/>.
 /// </summary>
 public static class BpeLearner
 {
@@ -23,12 +23,18 @@ public static class BpeLearner
     public const int MinVocabSize = 257;
     /// <summary>Largest vocabulary accepted (a guard against typos; the built-in models are tiny).</summary>
     public const int MaxVocabSize = 65536;
-    /// <summary>The default, chosen by measurement on the Upworthy headlines (docs/results.md): with 1,024 tokens most
-    /// frequent words of a few hundred headlines are single tokens, so the tiny model composes words instead of spelling them.</summary>
-    public const int DefaultVocabSize = 1024;
+    /// <summary>The default, chosen by measurement on configs/upworthy.json's 478 headlines (bench/word-coverage.sh, FT as
+    /// the pipeline runs it): every word of a few hundred headlines becomes one token (3,974 tokens there), and 86% of the
+    /// words FT then writes occur in the training texts, against 68% with 2,048 tokens and 16% with bytes.</summary>
+    public const int DefaultVocabSize = 4096;
     public const string EndOfText = "<|endoftext|>";
 
-    static readonly Regex Words = new(TokenizerJson.Gpt2Pattern, RegexOptions.CultureInvariant);
+    /// <summary>How texts are split into words before merging (and before encoding: the tokenizer.json's Split
+    /// pre-tokenizer): GPT-2's rule with apostrophes kept inside words and digits with letters, so "didn't", "Mom's" and
+    /// "3D" can become single tokens; punctuation runs and whitespace are pieces of their own; a word keeps its leading space.</summary>
+    public const string WordPattern = @" ?[\p{L}\p{N}\p{M}'’]+| ?[^\s\p{L}\p{N}\p{M}'’]+|\s+(?!\S)|\s+";
+
+    static readonly Regex Words = new(WordPattern, RegexOptions.CultureInvariant);
 
     /// <summary>Learns the tokenizer; <paramref name="vocabSize"/> counts bytes, merges and the end token (fewer when
     /// every word of the texts is already one token).</summary>
@@ -45,7 +51,8 @@ public static class BpeLearner
         for (int i = 0; i < vocab.Count; i++) vocabJson[vocab[i]] = i;
         int end = vocab.Count;
         vocabJson[EndOfText] = end;
-        var byteLevel = new JsonObject { ["type"] = "ByteLevel", ["add_prefix_space"] = false, ["trim_offsets"] = true, ["use_regex"] = true };
+        var byteLevel = new JsonObject { ["type"] = "ByteLevel", ["add_prefix_space"] = false, ["trim_offsets"] = true, ["use_regex"] = false };
+        var split = new JsonObject { ["type"] = "Split", ["pattern"] = new JsonObject { ["Regex"] = WordPattern }, ["behavior"] = "Isolated", ["invert"] = false };
         var root = new JsonObject
         {
             ["version"] = "1.0",
@@ -57,7 +64,7 @@ public static class BpeLearner
                 ["normalized"] = false, ["special"] = true,
             }),
             ["normalizer"] = null,
-            ["pre_tokenizer"] = byteLevel,
+            ["pre_tokenizer"] = new JsonObject { ["type"] = "Sequence", ["pretokenizers"] = new JsonArray(split, byteLevel.DeepClone()) },
             ["post_processor"] = null,
             ["decoder"] = byteLevel.DeepClone(),
             ["model"] = new JsonObject
@@ -71,7 +78,7 @@ public static class BpeLearner
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 
-    /// <summary>The byte-level words of the texts (GPT-2's split, bytes shown as GPT-2's printable characters) with their counts.</summary>
+    /// <summary>The byte-level words of the texts (<see cref="WordPattern"/>, bytes shown as GPT-2's printable characters) with their counts.</summary>
     public static Dictionary<string, int> WordCounts(IEnumerable<string> texts)
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);

@@ -21,13 +21,15 @@ public sealed record ScratchTokenizer(string Kind = ScratchTokenizer.Learned, in
         return this;
     }
 
-    /// <summary>The tokenizer for a model trained from scratch on <paramref name="texts"/>.</summary>
+    /// <summary>The tokenizer for a model trained from scratch on <paramref name="texts"/>: FT's training and validation
+    /// texts both, so that validation texts are not spelled out in bytes (which would make the validation loss rise as FT
+    /// learns to write whole words, and pick an early, untrained epoch).</summary>
     public ITokenizer Create(IReadOnlyList<string> texts) => Validated().Kind == Bytes ? new ByteTokenizer() : BpeLearner.Learn(texts, VocabSize);
 
     /// <summary>What a from-scratch model's tokenizer is, in words (for logs).</summary>
     public static string Describe(ITokenizer tok, int texts) => tok is ByteTokenizer
         ? "bytes (259 tokens: the 256 bytes, BOS, EOS, PAD)"
-        : $"byte-level BPE learned from the {texts:N0} training texts: {tok.VocabSize:N0} tokens (256 bytes, {tok.VocabSize - BpeLearner.MinVocabSize:N0} merges, {BpeLearner.EndOfText}), saved as {TokenizerJson.FileName}";
+        : $"byte-level BPE learned from the {texts:N0} texts of FT's training and validation rows: {tok.VocabSize:N0} tokens (256 bytes, {tok.VocabSize - BpeLearner.MinVocabSize:N0} merges, {BpeLearner.EndOfText}), saved as {TokenizerJson.FileName}";
 
     /// <summary>One line for logs and resume fingerprints.</summary>
     public override string ToString() => Kind == Bytes ? "bytes" : $"learned BPE, at most {VocabSize} tokens";

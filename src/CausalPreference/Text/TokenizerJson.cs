@@ -22,8 +22,7 @@ public sealed class TokenizerJson : ITokenizer
 {
     public const string FileName = "tokenizer.json";
     static readonly string[] CopiedFiles = { FileName, "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json" };
-    /// <summary>GPT-2's pre-tokenization regex (ByteLevel with use_regex); <see cref="BpeLearner"/> splits words the same way.</summary>
-    internal const string Gpt2Pattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
+    const string Gpt2Pattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
 
     delegate List<string> PreTokenizer(List<string> pieces, bool firstSegment);
 

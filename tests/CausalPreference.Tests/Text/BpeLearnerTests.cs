@@ -46,6 +46,18 @@ public class BpeLearnerTests
     }
 
     [Fact]
+    public void WordsKeepTheirApostrophesAndLeadingSpace() =>
+        Assert.Equal(new[] { "Mom's", "Ġ3D", "-", "printed", "Ġcat", "Ġ!?" }, BpeLearner.WordCounts(["Mom's 3D-printed cat !?"]).Keys);
+
+    [Fact]
+    public void ATrainingWordIsOneToken()
+    {
+        var tok = BpeLearner.Learn(["didn't didn’t", "didn't"], 1000);
+        Assert.Single(tok.Encode("didn't"));
+        Assert.Single(tok.Encode(" didn’t"));
+    }
+
+    [Fact]
     public void TheVocabularySizeCapsTheMerges()
     {
         var tok = BpeLearner.Learn(Hugs, 258);
