@@ -12,8 +12,8 @@ namespace CausalPreference.Models;
 /// A causalpo checkpoint folder:
 ///   model.safetensors          weights (PyTorch-compatible safetensors; names as in the model family's HF layout)
 ///   causalpo_config.json       <see cref="ModelConfig"/>
-///   causalpo_tokenizer.json    which tokenizer (plus the tokenizer's own files, if any)
-///   checksums.json             SHA-256 of the files above, checked on load
+///   causalpo_tokenizer.json    which tokenizer (plus the tokenizer's own files, if any: tokenizer.json for a learned one)
+///   checksums.json             SHA-256 of the files above (tokenizer.json included), checked on load
 /// Files are written atomically one by one and the checksums last, so a crash never leaves a checkpoint that loads wrongly.
 /// Other formats (HF folders, llama2.c files, PEFT adapter folders) are read by loaders registered in <see cref="ForeignLoaders"/>.
 /// A model with LoRA adapters is saved complete, with the adapters merged into model.safetensors; with
