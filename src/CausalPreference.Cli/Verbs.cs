@@ -24,5 +24,6 @@ public static class Verbs
         yield return PipelineCommand.Build();
         yield return RefuteCommand.Build();
         yield return ExportCommand.Build();
+        yield return WordCoverageCommand.Build();
     }
 }

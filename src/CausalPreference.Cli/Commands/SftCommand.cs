@@ -1,6 +1,7 @@
 using System.CommandLine;
 using CausalPreference.IO;
 using CausalPreference.Models;
+using CausalPreference.Text;
 using CausalPreference.Training;
 
 namespace CausalPreference.Cli.Commands;
@@ -15,7 +16,9 @@ public static class SftCommand
         var data = new DataOptions(cmd, outcome: false);
         var baseModel = Cli.Opt("--base", "Starting model: 'tiny' (built in, trained from scratch), a causalpo checkpoint folder, or a Hugging Face folder", "tiny");
         var outDir = Cli.Opt<string>("--out", "Output folder: the best checkpoint, training.json and train_log.jsonl", required: true);
-        cmd.Options.Add(baseModel); cmd.Options.Add(outDir);
+        var tokenizer = Cli.Opt("--tokenizer", "Tokenizer of a model trained from scratch (tiny, micro): 'learned' (byte-level BPE learned from the training texts, saved with the model) or 'bytes' (one token per byte)", ScratchTokenizer.Learned);
+        var vocabSize = Cli.Opt("--vocab-size", "Most tokens of a learned tokenizer (256 bytes + merges + the end token)", BpeLearner.DefaultVocabSize);
+        cmd.Options.Add(baseModel); cmd.Options.Add(outDir); cmd.Options.Add(tokenizer); cmd.Options.Add(vocabSize);
         var train = new TrainOptions(cmd, epochs: -1, batch: -1, lr: -1);
         Cli.SetAction(cmd, pr =>
         {
@@ -41,7 +44,13 @@ public static class SftCommand
             };
             var dir = pr.GetValue(outDir)!;
             if (pr.GetValue(train.Force)) TrainLoop.Reset(dir);
-            var (model, tok) = Checkpoint.LoadOrCreate(spec, train.GetDevice(pr), opts.Seed);
+            var trainTexts = tr.Rows.Select(r => r.Text).ToArray();
+            var valTexts = va.Rows.Select(r => r.Text).ToArray();
+            var scratchTok = new ScratchTokenizer(pr.GetValue(tokenizer)!, pr.GetValue(vocabSize)).Validated();
+            if (!scratch && (pr.GetResult(tokenizer) is { Implicit: false } || pr.GetResult(vocabSize) is { Implicit: false }))
+                throw new InputException("--tokenizer and --vocab-size apply to a model trained from scratch (--base tiny or micro); a pretrained base keeps its own tokenizer");
+            var (model, tok) = Checkpoint.LoadOrCreate(spec, train.GetDevice(pr), opts.Seed, scratch ? scratchTok.Create([.. trainTexts, .. valTexts]) : null);
+            if (scratch) Console.Error.WriteLine($"tokenizer: {ScratchTokenizer.Describe(tok, trainTexts.Length + valTexts.Length)}");
             var lora = train.GetLora(pr);
             if (lora != null)
             {
@@ -52,15 +61,13 @@ public static class SftCommand
             if (ContextFit.Warning(tok, ds.Rows, model.Config.ContextLength, ds.Spec.Path,
                     "FT learns only their first tokens and never their end") is { } overlong)
                 Console.Error.WriteLine(overlong);
-            var trainTexts = tr.Rows.Select(r => r.Text).ToArray();
-            var valTexts = va.Rows.Select(r => r.Text).ToArray();
             var before = SftTrainer.MeanNll(model, tok, valTexts);
             Console.Error.WriteLine($"FT of {spec} ({model.ParameterCount():N0} parameters) on {trainTexts.Length} texts, {valTexts.Length} held out; " +
                                     $"epochs {opts.Epochs}, batch {opts.BatchSize}, lr {opts.LearningRate:G3}. Validation loss before: {before:F4} nats/token");
             ProgressLine? bar = null;
             // everything that changes the result belongs in the resume fingerprint: the base (its weights' identity, or the
             // built-in name), the rows on each side of the split, LoRA, and (in SftTrainer) every optimization setting
-            var baseId = scratch ? spec : Pipeline.Fingerprint.OfModel(spec);
+            var baseId = !scratch ? Pipeline.Fingerprint.OfModel(spec) : tok is ByteTokenizer ? spec : $"{spec}, tokenizer {scratchTok}";
             var result = SftTrainer.Train(model, tok, trainTexts, valTexts, opts, dir,
                 $"{ds.Fingerprint()}|base {baseId}|train {Pipeline.Fingerprint.OfTexts(trainTexts)}|validation {Pipeline.Fingerprint.OfTexts(valTexts)}|{lora}",
                 ProgressLine.ForTraining("sft", () => bar, b => bar = b));

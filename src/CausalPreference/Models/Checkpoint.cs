@@ -12,8 +12,8 @@ namespace CausalPreference.Models;
 /// A causalpo checkpoint folder:
 ///   model.safetensors          weights (PyTorch-compatible safetensors; names as in the model family's HF layout)
 ///   causalpo_config.json       <see cref="ModelConfig"/>
-///   causalpo_tokenizer.json    which tokenizer (plus the tokenizer's own files, if any)
-///   checksums.json             SHA-256 of the files above, checked on load
+///   causalpo_tokenizer.json    which tokenizer (plus the tokenizer's own files, if any: tokenizer.json for a learned one)
+///   checksums.json             SHA-256 of the files above (tokenizer.json included), checked on load
 /// Files are written atomically one by one and the checksums last, so a crash never leaves a checkpoint that loads wrongly.
 /// Other formats (HF folders, llama2.c files, PEFT adapter folders) are read by loaders registered in <see cref="ForeignLoaders"/>.
 /// A model with LoRA adapters is saved complete, with the adapters merged into model.safetensors; with
@@ -53,7 +53,7 @@ public static class Checkpoint
         tok.Save(full);
         if (adapted && saveAdapters) LoraAdapters.Save(model, full);
         extra?.Invoke(full);
-        var names = new List<string> { WeightsFile, ConfigFile, Tokenizers.ConfigFile };
+        var names = new List<string> { WeightsFile, ConfigFile, Tokenizers.ConfigFile, TokenizerJson.FileName };
         if (adapted && saveAdapters) names.AddRange(new[] { LoraAdapters.WeightsFile, LoraAdapters.ConfigFile });
         var sums = names.Where(n => File.Exists(Path.Combine(full, n))).ToDictionary(n => n, n => Sha256(Path.Combine(full, n)));
         AtomicFile.WriteAllText(sumsFile, JsonSerializer.Serialize(sums, new JsonSerializerOptions { WriteIndented = true }));
@@ -126,15 +126,17 @@ public static class Checkpoint
         return Convert.ToHexString(SHA256.HashData(s)).ToLowerInvariant();
     }
 
-    /// <summary>Resolves a --base/--model argument: "tiny"/"micro" make a fresh model; anything else is loaded.</summary>
-    public static (CausalLM model, ITokenizer tok) LoadOrCreate(string spec, Device? device = null, long seed = 0)
+    /// <summary>Resolves a --base/--model argument: "tiny"/"micro" make a fresh model (with <paramref name="scratchTokenizer"/>
+    /// if given, its vocabulary sized to it; else the built-in byte tokenizer); anything else is loaded.</summary>
+    public static (CausalLM model, ITokenizer tok) LoadOrCreate(string spec, Device? device = null, long seed = 0, ITokenizer? scratchTokenizer = null)
     {
         ModelConfig? builtIn = spec switch { "tiny" => ModelConfig.Tiny, "micro" => ModelConfig.Micro, _ => null };
         if (builtIn is null) return Load(spec, device);
+        if (scratchTokenizer is not null) builtIn = builtIn with { VocabSize = scratchTokenizer.VocabSize, Tokenizer = scratchTokenizer.Kind };
         torch.manual_seed(seed);
         var model = ModelFactory.Create(builtIn);
         if (device != null) model.to(device);
         TorchRuntime.TuneThreadsFor(model.ParameterCount());
-        return (model, Tokenizers.Create(builtIn.Tokenizer));
+        return (model, scratchTokenizer ?? Tokenizers.Create(builtIn.Tokenizer));
     }
 }

@@ -90,6 +90,11 @@ public sealed record PipelineConfig
     /// <summary>The config as JSON (for run metadata and stage fingerprints).</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
+    /// <summary>The tokenizer FT gives a built-in base trained from scratch: model.tokenizer, else "learned" for file data
+    /// and "bytes" for the built-in world (whose texts come from a small grammar, and whose quoted results use bytes).</summary>
+    public Text.ScratchTokenizer ScratchTokenizerFor(bool world) => new(Model.Tokenizer ?? (world ? Text.ScratchTokenizer.Bytes : Text.ScratchTokenizer.Learned),
+        Model.VocabSize ?? Text.BpeLearner.DefaultVocabSize);
+
     /// <summary>The data file's full path (null for the built-in world).</summary>
     public string? DataPath => Data.Path is null ? null : Path.GetFullPath(Path.Combine(BaseDir, Data.Path));
 
@@ -129,6 +134,12 @@ public sealed record PipelineConfig
         {
             if (des.Method is not ("test-uniform" or "impression-share" or "arm-uniform")) Fail("data.design.method must be \"arm-uniform\", \"test-uniform\" or \"impression-share\"", "data.design.method");
             if (des.ExcludeWeeks is { } w && (w.Length != 2 || w[0] > w[1])) Fail("data.design.exclude_weeks must be [first, last] (inclusive, e.g. [201325, 201404])", "data.design.exclude_weeks");
+        }
+        if (Model.Tokenizer is not null || Model.VocabSize is not null)
+        {
+            if (!Model.IsBuiltIn) Fail("model.tokenizer and model.vocab_size apply to a built-in base trained from scratch (\"tiny\" or \"micro\"); a pretrained base keeps its own tokenizer", "model.tokenizer");
+            try { ScratchTokenizerFor(world).Validated("model.tokenizer", "model.vocab_size"); }
+            catch (InputException e) { Fail(e.Message, "model.tokenizer"); }
         }
         if (Ft.Steps < 0 || Ft.BatchSize < 1 || !(Ft.Lr > 0)) Fail("ft needs steps ≥ 0, batch_size ≥ 1 and lr > 0", "ft");
         if (Ft.StopAtLoss is double stop && !(stop > 0 && double.IsFinite(stop))) Fail("ft.stop_at_loss must be a positive number of nats per token (or left out)", "ft.stop_at_loss");
@@ -208,6 +219,13 @@ public sealed record PipelineModelConfig
 {
     /// <summary>"tiny" or "micro" (built in, trained from scratch by FT), or a checkpoint / Hugging Face folder.</summary>
     public string Base { get; init; } = "tiny";
+    /// <summary>Tokenizer of a built-in base trained from scratch: "learned" (byte-level BPE learned from the FT texts) or
+    /// "bytes"; null: learned for file data, bytes for the built-in world.</summary>
+    public string? Tokenizer { get; init; }
+    /// <summary>Most tokens of a learned tokenizer (null: <see cref="Text.BpeLearner.DefaultVocabSize"/>).</summary>
+    public int? VocabSize { get; init; }
+    /// <summary>True for "tiny" and "micro", the built-in models FT trains from scratch.</summary>
+    [JsonIgnore] public bool IsBuiltIn => Base is "tiny" or "micro";
     /// <summary>cpu or cuda.</summary>
     public string Device { get; init; } = "cpu";
 }

@@ -70,7 +70,9 @@ public static partial class PipelineRunner
         bool scratch = c.Model.Base is "tiny" or "micro";
         if (scratch && c.Ft.Steps == 0) throw new InputException("ft.steps is 0 but the base model is built in (untrained); give FT some steps", column: "ft.steps");
         string ftPath = c.Ft.Steps == 0 ? c.Model.Base : P("ft");
-        var fpFt = Fingerprint.Of("ft", fpPrepare, JsonSerializer.Serialize(c.Model, PipelineConfig.Json), JsonSerializer.Serialize(c.Ft, PipelineConfig.Json), c.Seed.ToString(CultureInfo.InvariantCulture));
+        var fpFtParts = new List<string?> { "ft", fpPrepare, JsonSerializer.Serialize(c.Model, PipelineConfig.Json), JsonSerializer.Serialize(c.Ft, PipelineConfig.Json), c.Seed.ToString(CultureInfo.InvariantCulture) };
+        if (scratch && c.ScratchTokenizerFor(world) is { Kind: Text.ScratchTokenizer.Learned } learned) fpFtParts.Add(learned.ToString()); // byte-level FT keeps its old fingerprint
+        var fpFt = Fingerprint.Of(fpFtParts.ToArray());
         if (c.Ft.Steps > 0)
             manifest.Run("ft", fpFt, ["ft/" + Checkpoint.WeightsFile, "ft/training.json"], () => TrainFt(c, trainPool, P("ft"), device, log, progress?.Invoke("ft")));
 
@@ -240,11 +242,14 @@ public static partial class PipelineRunner
     static void TrainFt(PipelineConfig c, DirectOutcomeDataset trainPool, string dir, torch.Device? device, TextWriter log, IProgress<TrainingProgress>? progress)
     {
         var (tr, va) = trainPool.Split(0.2, 240402);
-        var (model, tok) = Checkpoint.LoadOrCreate(c.Model.Base, device, c.Seed);
+        var trainTexts = tr.Rows.Select(x => x.Text).ToArray();
+        var scratchTok = c.Model.IsBuiltIn ? c.ScratchTokenizerFor(c.Data.Source.Equals("world", StringComparison.OrdinalIgnoreCase)).Create(trainPool.Rows.Select(x => x.Text).ToArray()) : null;
+        var (model, tok) = Checkpoint.LoadOrCreate(c.Model.Base, device, c.Seed, scratchTok);
+        if (scratchTok is not null) log.WriteLine($"FT tokenizer: {Text.ScratchTokenizer.Describe(tok, trainPool.Rows.Count)}");
         int epochs = Math.Max(1, (int)Math.Ceiling(c.Ft.Steps / Math.Ceiling(tr.Rows.Count / (double)c.Ft.BatchSize)));
         log.WriteLine($"FT: {c.Model.Base} ({model.ParameterCount():N0} parameters) on {tr.Rows.Count} texts, {(c.Ft.StopAtLoss is null ? "" : "at most ")}{epochs} epochs of batch {c.Ft.BatchSize}, lr {c.Ft.Lr:G3}" +
                       (c.Ft.StopAtLoss is double t ? $", until validation loss <= {t} nats/token" : ""));
-        var r = SftTrainer.Train(model, tok, tr.Rows.Select(x => x.Text).ToArray(), va.Rows.Select(x => x.Text).ToArray(),
+        var r = SftTrainer.Train(model, tok, trainTexts, va.Rows.Select(x => x.Text).ToArray(),
             new TrainerOptions { Epochs = epochs, BatchSize = c.Ft.BatchSize, LearningRate = c.Ft.Lr, Seed = c.Seed, StopAtValidationLoss = c.Ft.StopAtLoss },
             dir, trainPool.Fingerprint(), progress, restartOnSettingsChange: true);
         log.WriteLine($"FT: validation loss {r.BestValidationLoss:F4} nats/token (best epoch {r.BestEpoch}, {r.Steps} steps{(r.StoppedEarly ? ", target reached" : "")})");

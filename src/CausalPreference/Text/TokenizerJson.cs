@@ -49,7 +49,7 @@ public sealed class TokenizerJson : ITokenizer
     public int EosId { get; }
     public int PadId { get; }
 
-    static readonly char[] ByteToChar = BuildByteToChar();
+    internal static readonly char[] ByteToChar = BuildByteToChar();
     static readonly Dictionary<char, byte> CharToByte = ByteToChar.Select((c, b) => (c, b)).ToDictionary(x => x.c, x => (byte)x.b);
 
     /// <summary>GPT-2's reversible map from bytes to printable characters (printable Latin-1 stays, the rest goes to U+0100..).</summary>
@@ -88,6 +88,14 @@ public sealed class TokenizerJson : ITokenizer
         { throw new InputException($"unreadable tokenizer ({e.Message})", source); }
     }
 
+    /// <summary>A tokenizer from the text of a tokenizer.json alone (special tokens found by name, e.g. &lt;|endoftext|&gt;).</summary>
+    public static TokenizerJson FromJson(string json, string source)
+    {
+        try { return new TokenizerJson(JsonNode.Parse(json)!.AsObject(), null, new Dictionary<string, string> { [FileName] = json }, source); }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException or FormatException or KeyNotFoundException or ArgumentException)
+        { throw new InputException($"unreadable tokenizer ({e.Message})", source); }
+    }
+
     /// <summary>The tokenizer.json equivalent of GPT-2's original vocab.json + merges.txt.</summary>
     static JsonObject FromVocabAndMerges(string vocabJson, string mergesTxt) => new()
     {
@@ -102,7 +110,7 @@ public sealed class TokenizerJson : ITokenizer
         },
     };
 
-    TokenizerJson(JsonObject j, string dir, Dictionary<string, string> files, string source)
+    TokenizerJson(JsonObject j, string? dir, Dictionary<string, string> files, string source)
     {
         _files = files;
         var model = j["model"]?.AsObject() ?? throw new InputException("tokenizer.json has no model", source);
@@ -341,10 +349,11 @@ public sealed class TokenizerJson : ITokenizer
 
     // ---------------- special tokens ----------------
 
-    (int bos, int eos, int pad) SpecialIds(string dir, string source)
+    (int bos, int eos, int pad) SpecialIds(string? dir, string source)
     {
         JsonObject? Read(string name)
         {
+            if (dir is null) return null;
             var f = Path.Combine(dir, name);
             if (!File.Exists(f)) return null;
             try { return JsonNode.Parse(File.ReadAllText(f)) as JsonObject; }
