@@ -19,7 +19,7 @@ public static class RefuteCommand
         var objective = Cli.Opt<string>("--objective", "cpo or dr-cpo (oo-rlhf also accepted)", required: true);
         var outDir = Cli.Opt<string>("--out", "Output folder (placebo/, half-a/, half-b/, refute.json)", required: true);
         var check = Cli.Opt("--check", "placebo, stability or both", "both");
-        var estimator = Cli.Opt("--estimator", "Estimator of the held-out values: IPW, SNIPW, DM, DR or SNDR", "SNIPW");
+        var estimator = Cli.Opt<string?>("--estimator", "Estimator of the held-out values: WITHIN (within experiments; the default with --group-column), IPW, SNIPW (the default otherwise), DM, DR or SNDR");
         var testFraction = Cli.Opt("--test-fraction", "Share of rows (whole groups) held out for the estimates", 0.2);
         var maxRows = Cli.Opt("--max-rows", "Keep at most this many rows (whole groups, seeded); 0 = all", 0);
         var folds = Cli.Opt("--folds", "Cross-fitting folds of ĝ", 5);
@@ -38,7 +38,7 @@ public static class RefuteCommand
                 foreach (var sub in new[] { "placebo", "half-a", "half-b" }) TrainLoop.Reset(Path.Combine(dir, sub));
             var spec = data.Spec(pr);
             var req = new RefutationRequest(spec, pr.GetValue(model)!, PipelineConfig.ParseObjective(pr.GetValue(objective)!), opts, dir,
-                Placebo: which != "stability", Stability: which != "placebo", TestFraction: pr.GetValue(testFraction), Estimator: pr.GetValue(estimator)!,
+                Placebo: which != "stability", Stability: which != "placebo", TestFraction: pr.GetValue(testFraction), Estimator: pr.GetValue(estimator),
                 MaxRows: pr.GetValue(maxRows), Folds: pr.GetValue(folds), M: pr.GetValue(m), ValidationFraction: pr.GetValue(train.ValFraction), Device: train.GetDevice(pr));
             var r = Refutation.Run(req, Console.Error);
             string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);

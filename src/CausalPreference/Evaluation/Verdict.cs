@@ -62,6 +62,7 @@ public static class Verdicts
     {
         bool chance = NearChance(outcomeR2, outcomeAuc);
         var reasons = new List<string>();
+        LiftEvidence? basis = null;
         foreach (var e in evidence.OrderBy(e => Array.IndexOf(Preference, e.Estimator) is int i && i >= 0 ? i : 99))
         {
             string? why = null;
@@ -72,14 +73,18 @@ public static class Verdicts
             else if (e.Estimator is "IPW" or "SNIPW" or "DR" or "SNDR" && e.EffectiveRows is double ess && ess < MinEffectiveRows)
                 why = $"importance weights resting on {ess:0.#} rows";
             else if (e.Estimator == "DM" && chance) why = $"an outcome model near chance ({Fit(outcomeR2, outcomeAuc)})";
-            if (why != null) { reasons.Add($"{e.Estimator}: {why}"); continue; }
-            var flags = new List<string>();
-            if (chance && e.Estimator is "DR" or "SNDR") flags.Add($"its outcome model is near chance ({Fit(outcomeR2, outcomeAuc)})");
-            string outcome = higherIsBetter ? (e.CiLow > 0 ? "better" : e.CiHigh < 0 ? "worse" : "no detectable difference")
-                : (e.CiHigh < 0 ? "better" : e.CiLow > 0 ? "worse" : "no detectable difference");
-            return new Verdict(model, baseline, outcome, e, reasons, flags);
+            if (why != null) reasons.Add($"{e.Estimator}: {why}");
+            else basis ??= e; // every estimate is judged, so the report can say why each one was or was not used
         }
-        if (reasons.Count == 0) reasons.Add("no estimate of the difference");
-        return new Verdict(model, baseline, "not estimable", null, reasons, []);
+        if (basis is not { } b)
+        {
+            if (reasons.Count == 0) reasons.Add("no estimate of the difference");
+            return new Verdict(model, baseline, "not estimable", null, reasons, []);
+        }
+        var flags = new List<string>();
+        if (chance && b.Estimator is "DR" or "SNDR") flags.Add($"its outcome model is near chance ({Fit(outcomeR2, outcomeAuc)})");
+        string outcome = higherIsBetter ? (b.CiLow > 0 ? "better" : b.CiHigh < 0 ? "worse" : "no detectable difference")
+            : (b.CiHigh < 0 ? "better" : b.CiLow > 0 ? "worse" : "no detectable difference");
+        return new Verdict(model, baseline, outcome, b, reasons, flags);
     }
 }

@@ -19,7 +19,8 @@ namespace CausalPreference.Pipeline;
 /// <param name="Placebo">Run the placebo check.</param>
 /// <param name="Stability">Run the subset-stability check.</param>
 /// <param name="TestFraction">Rows (whole groups) held out from training for the estimates.</param>
-/// <param name="Estimator">IPW, SNIPW, DM, DR or SNDR (the last three sample <paramref name="Samples"/> texts per model).</param>
+/// <param name="Estimator">IPW, SNIPW, DM, DR or SNDR (the last three sample <paramref name="Samples"/> texts per model), or
+/// WITHIN (<see cref="WithinExperimentValue"/>: needs a group column; null picks WITHIN for grouped data, else SNIPW).</param>
 /// <param name="MaxRows">Keep at most this many rows (whole groups, seeded); 0 = all.</param>
 /// <param name="Folds">Cross-fitting folds of ĝ.</param>
 /// <param name="M">X̃ samples for DR-CPO (0 = 2 × training rows).</param>
@@ -27,7 +28,7 @@ namespace CausalPreference.Pipeline;
 /// <param name="ValidationFraction">Share of training rows used for epoch selection.</param>
 /// <param name="Device">Torch device (null = CPU).</param>
 public sealed record RefutationRequest(DatasetSpec Spec, string ModelPath, ObjectiveKind Objective, TrainerOptions Trainer, string OutDir,
-    bool Placebo = true, bool Stability = true, double TestFraction = 0.2, string Estimator = "SNIPW", int MaxRows = 0, int Folds = 5, int M = 0,
+    bool Placebo = true, bool Stability = true, double TestFraction = 0.2, string? Estimator = null, int MaxRows = 0, int Folds = 5, int M = 0,
     int Samples = 100, double ValidationFraction = 0.2, torch.Device? Device = null);
 
 /// <summary>Placebo check: trained on shuffled outcomes, the estimated lift over FT on held-out (shuffled) rows must have a CI covering 0.</summary>
@@ -70,7 +71,11 @@ public static class Refutation
     public static RefutationResult Run(RefutationRequest r, TextWriter log)
     {
         Directory.CreateDirectory(r.OutDir);
-        var estimator = Estimators.ByName(r.Estimator);
+        string name = (r.Estimator ?? (r.Spec.GroupColumn != null ? "WITHIN" : "SNIPW")).ToUpperInvariant();
+        if (name == "WITHIN" && r.Spec.GroupColumn is null)
+            throw new InputException("the WITHIN estimator compares models within experiments: name the experiment id column (--group-column)", r.Spec.Path);
+        var estimator = name == "WITHIN" ? null : Estimators.ByName(name);
+        r = r with { Estimator = name };
         var table = DesignPropensity.Cap(TableReader.Read(r.Spec.Path), r.MaxRows, r.Spec.GroupColumn, 240402);
         var data = DirectOutcomeDataset.FromTable(table, r.Spec);
         log.WriteLine($"refute: {data.Describe()}{(r.MaxRows > 0 && table.RowCount < TableReader.Read(r.Spec.Path).RowCount ? $" (capped at {table.RowCount} rows by --max-rows)" : "")}");
@@ -107,7 +112,7 @@ public static class Refutation
                 ab, ev.Difference(dirA, r.ModelPath, "half-a"), ev.Difference(dirB, r.ModelPath, "half-b"), ess, Verdict(ab, ess, "STABLE", "UNSTABLE"));
             log.WriteLine($"stability: V(A) {F(stability.HalfA.Estimate)}, V(B) {F(stability.HalfB.Estimate)}, V(FT) {F(stability.Ft.Estimate)}; A − B {F(ab.Difference)} [{F(ab.CiLow)}, {F(ab.CiHigh)}], effective rows {(ess is double e2 ? F(e2) : "n/a")} -> {stability.Verdict}");
         }
-        var result = new RefutationResult(CausalRun.Name(r.Objective), estimator.Name, logging, placebo, stability);
+        var result = new RefutationResult(CausalRun.Name(r.Objective), name, logging, placebo, stability);
         AtomicFile.WriteAllText(Path.Combine(r.OutDir, "refute.json"), JsonSerializer.Serialize(result, PipelineRunner.ReportJson));
         return result;
     }
@@ -149,33 +154,55 @@ public static class Refutation
 
     static string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
 
-    /// <summary>Scores models on one set of held-out rows and forms value estimates and paired differences.</summary>
+    /// <summary>Scores models on one set of held-out rows and forms value estimates and paired differences (with a
+    /// <see cref="ValueEstimator"/>, or within experiments when it is null).</summary>
     sealed class HeldoutEvaluator
     {
         readonly RefutationRequest _r;
         readonly DirectOutcomeDataset _test;
-        readonly ValueEstimator _e;
+        readonly ValueEstimator? _e;
+        readonly int[]? _groups;
+        readonly double[]? _design;
+        readonly Dictionary<string, double[]> _logp = new();
         readonly double[] _logging;
         readonly double[]? _gOof;
         readonly IOutcomeModel? _g;
         readonly Dictionary<string, LoggedSample> _cache = new();
 
-        public HeldoutEvaluator(RefutationRequest r, DirectOutcomeDataset test, ValueEstimator e, string cacheDir)
+        public HeldoutEvaluator(RefutationRequest r, DirectOutcomeDataset test, ValueEstimator? e, string cacheDir)
         {
             _r = r; _test = test; _e = e;
             var texts = test.Rows.Select(x => x.Text).ToArray();
+            if (e is null)
+            {
+                _groups = WithinExperimentValue.Index(test.Rows.Select(x => x.Group));
+                _design = r.Spec.LogPropensityColumn != null ? test.Rows.Select(x => x.LogPropensity!.Value).ToArray() : WithinExperimentValue.ArmUniform(_groups);
+                _logging = _design;
+                return;
+            }
             if (r.Spec.LogPropensityColumn != null) _logging = test.Rows.Select(x => x.LogPropensity!.Value).ToArray();
             else
             {
                 var (ft, tok) = Checkpoint.Load(r.ModelPath, r.Device);
                 _logging = ReferenceTable.Get(r.ModelPath, ft, tok, texts, null, cacheDir).logp;
             }
-            if (e.Name is "DM" or "DR" or "SNDR")
+            if (e?.Name is "DM" or "DR" or "SNDR")
             {
                 var cf = OutcomePredictions.CrossFitLexical(test, r.Folds, r.Trainer.Seed);
                 (_gOof, _g) = (cf.OutOfFold, cf.FinalModel);
             }
         }
+
+        double[] Logp(string modelDir)
+        {
+            if (_logp.TryGetValue(modelDir, out var lp)) return lp;
+            var (model, tok) = Checkpoint.Load(modelDir, _r.Device);
+            lp = SequenceScorer.Score(model, tok, _test.Rows.Select(x => x.Text).ToArray());
+            model.Dispose();
+            return _logp[modelDir] = lp;
+        }
+
+        double[] Y => _test.Rows.Select(x => x.Outcome).ToArray();
 
         LoggedSample Sample(string modelDir)
         {
@@ -195,6 +222,11 @@ public static class Refutation
 
         public ValueRow Value(string modelDir, string name)
         {
+            if (_e is null)
+            {
+                var w = WithinExperimentValue.Estimate(Logp(modelDir), Logp(_r.ModelPath), _design!, Y, _groups!);
+                return new ValueRow(name, "WITHIN", w.Estimate, w.StdError, w.CiLow, w.CiHigh, null, 0, w.Warnings.ToArray());
+            }
             var v = _e.Estimate(Sample(modelDir));
             return new ValueRow(name, _e.Name, v.Estimate, v.StdError, v.CiLow, v.CiHigh, _e.Name == "DM" ? null : v.Diagnostics?.EssFraction, v.Clipped, v.Warnings.ToArray());
         }
@@ -202,12 +234,18 @@ public static class Refutation
         /// <summary>The smaller ESS (in rows) of two models' importance weights; null for DM, which uses none.</summary>
         public double? EffectiveRows(string modelA, string modelB)
         {
+            if (_e is null) return WithinExperimentValue.Contrasting(_groups!) >= WithinExperimentValue.MinExperiments ? null : 0;
             if (_e.Name == "DM") return null;
             return Math.Min(_e.Estimate(Sample(modelA)).Diagnostics?.Ess ?? double.NaN, _e.Estimate(Sample(modelB)).Diagnostics?.Ess ?? double.NaN);
         }
 
         public LiftRow Difference(string modelA, string modelB, string nameA, string nameB = "ft")
         {
+            if (_e is null)
+            {
+                var w = WithinExperimentValue.Difference(Logp(modelA), Logp(modelB), Logp(_r.ModelPath), _design!, Y, _groups!);
+                return new LiftRow(nameA, nameB, "WITHIN", w.Estimate, w.StdError, w.CiLow, w.CiHigh, null, WithinExperimentValue.Contrasting(_groups!));
+            }
             var d = Estimators.Difference(_e, Sample(modelA), Sample(modelB));
             return new LiftRow(nameA, nameB, _e.Name, d.Estimate, d.StdError, d.CiLow, d.CiHigh);
         }

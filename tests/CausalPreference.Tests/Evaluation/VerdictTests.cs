@@ -40,6 +40,10 @@ public class VerdictTests
         LiftEvidence[] e = [new("WITHIN", -0.2, -0.35, -0.05, Experiments: 30), new("SNIPW", 0.1, -0.1, 0.3, EffectiveRows: 50)];
         Assert.Equal("better", Verdicts.For("m", "ft", e, higherIsBetter: false, null, null).Outcome);
         Assert.Equal("worse", Verdicts.For("m", "ft", e, higherIsBetter: true, null, null).Outcome);
+        // the set-aside estimates are judged too, even after the preferred one was found usable
+        var judged = Verdicts.For("m", "ft", [e[0], new LiftEvidence("SNIPW", 0, 0, 0, EffectiveRows: 1)], true, null, null);
+        Assert.Equal("WITHIN", judged.Basis!.Estimator);
+        Assert.Contains(judged.Reasons, r => r.StartsWith("SNIPW: "));
         var few = Verdicts.For("m", "ft", [new LiftEvidence("WITHIN", 0.2, 0.1, 0.3, Experiments: 4)], true, null, null);
         Assert.Equal("not estimable", few.Outcome);
         var covers = Verdicts.For("m", "ft", [new LiftEvidence("SNDR", 0.1, -0.1, 0.3, EffectiveRows: 40)], true, 0.01, null);
