@@ -37,14 +37,16 @@ public sealed record JudgeRun(string Name, string Path, string Method, string Ba
     bool Significant, int Valid, int Invalid);
 
 /// <summary>Everything <see cref="Report"/> found in the run folders.</summary>
+/// <remarks><see cref="Verdicts"/>: a pipeline's verdict lines (results.json "verdict_lines"), one per model.</remarks>
 public sealed record ReportSources(IReadOnlyList<TrainRun> Train, IReadOnlyList<DemoRun> Demos, IReadOnlyList<EvaluationRun> Evaluations,
-    IReadOnlyList<JudgeRun> Judges, IReadOnlyList<(string Path, string Kind)> Found)
+    IReadOnlyList<JudgeRun> Judges, IReadOnlyList<(string Path, string Kind)> Found, IReadOnlyList<(string Run, string Line)>? Verdicts = null)
 {
     const int MaxDepth = 2;
 
     /// <summary>
     /// Scans each folder and its subfolders (two levels; hidden folders and <paramref name="skip"/> excluded) for
-    /// results.json (demo), train_log.jsonl (train), evaluation.json (evaluate) and winrate.json (judge).
+    /// results.json (demo), train_log.jsonl (train), evaluation.json (evaluate) and winrate.json (judge), and a pipeline's
+    /// outputs: results.json (its verdicts), eval/values.json (estimates and lifts) and judge/judgments.json (win rates).
     /// </summary>
     /// <exception cref="InputException">A folder does not exist, holds none of these files, or a file is not what its name says.</exception>
     public static ReportSources Scan(IReadOnlyList<string> runDirs, string? skip = null)
@@ -52,6 +54,7 @@ public sealed record ReportSources(IReadOnlyList<TrainRun> Train, IReadOnlyList<
         if (runDirs.Count == 0) throw new InputException("give at least one run folder (a demo, train, evaluate or judge --out folder)");
         var train = new List<TrainRun>(); var demos = new List<DemoRun>(); var evals = new List<EvaluationRun>(); var judges = new List<JudgeRun>();
         var found = new List<(string, string)>();
+        var verdicts = new List<(string, string)>();
         var skipFull = skip is null ? null : System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(skip));
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var root in runDirs)
@@ -62,7 +65,7 @@ public sealed record ReportSources(IReadOnlyList<TrainRun> Train, IReadOnlyList<
             string prefix = runDirs.Count > 1 ? FolderName(root) : "";
             Visit(root, root, 0);
             if (found.Count == before)
-                throw new InputException("found no results.json (demo), train_log.jsonl (train), evaluation.json (evaluate) or winrate.json (judge) here or in its subfolders; give a folder a causalpo verb wrote", root);
+                throw new InputException("found no results.json (demo or pipeline), train_log.jsonl (train), evaluation.json (evaluate) or winrate.json (judge) here or in its subfolders; give a folder a causalpo verb wrote", root);
 
             void Visit(string dir, string rootDir, int depth)
             {
@@ -75,13 +78,19 @@ public sealed record ReportSources(IReadOnlyList<TrainRun> Train, IReadOnlyList<
                 if (File.Exists(F("train_log.jsonl"))) { train.Add(ReadTrain(name, dir)); found.Add((dir, "train")); }
                 if (File.Exists(F(PolicyEvaluationJson.FileName))) { evals.Add(ReadEvaluation(name, dir)); found.Add((dir, "evaluate")); }
                 if (File.Exists(F("winrate.json"))) { judges.Add(ReadJudge(name, dir)); found.Add((dir, "judge")); }
+                if (File.Exists(F("pipeline_manifest.json")))
+                {
+                    if (File.Exists(F("results.json"))) { verdicts.AddRange(ReadPipelineVerdicts(F("results.json")).Select(l => (name, l))); found.Add((dir, "pipeline")); }
+                    if (File.Exists(F("eval/values.json"))) { evals.Add(ReadPipelineValues(name, F("eval/values.json"), F("results.json"))); found.Add((F("eval"), "pipeline evaluate")); }
+                    if (File.Exists(F("judge/judgments.json"))) { judges.AddRange(ReadPipelineJudgments(name, F("judge/judgments.json"))); found.Add((F("judge"), "pipeline judge")); }
+                }
                 if (depth >= MaxDepth) return;
                 foreach (var sub in Directory.GetDirectories(dir).OrderBy(d => d, StringComparer.Ordinal))
                     if (!System.IO.Path.GetFileName(sub).StartsWith('.')) Visit(sub, rootDir, depth + 1);
             }
         }
         return new ReportSources(Unique(train, t => t.Name, (t, n) => t with { Name = n }), Unique(demos, d => d.Name, (d, n) => d with { Name = n }),
-            Unique(evals, e => e.Name, (e, n) => e with { Name = n }), Unique(judges, j => j.Name, (j, n) => j with { Name = n }), found);
+            Unique(evals, e => e.Name, (e, n) => e with { Name = n }), Unique(judges, j => j.Name, (j, n) => j with { Name = n }), found, verdicts);
     }
 
     static string FolderName(string dir)
@@ -227,5 +236,43 @@ public sealed record ReportSources(IReadOnlyList<TrainRun> Train, IReadOnlyList<
             Num(w, "rate"), Num(w, "ci_low"), Num(w, "ci_high"),
             w.TryGetProperty("significant", out var s) && s.ValueKind == JsonValueKind.True,
             (int)(NumOrNull(w, "valid") ?? 0), (int)(NumOrNull(w, "invalid") ?? 0));
+    }
+
+    /// <summary>A pipeline's verdict lines (results.json, "verdict_lines"); none for an older results.json.</summary>
+    static IEnumerable<string> ReadPipelineVerdicts(string file)
+    {
+        using var doc = Parse(file);
+        return Items(Arr(doc.RootElement, "verdict_lines")).Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!).ToList();
+    }
+
+    /// <summary>A pipeline's eval/values.json (snake_case: values[], lifts[]) as an evaluation run against FT.</summary>
+    static EvaluationRun ReadPipelineValues(string name, string file, string resultsFile)
+    {
+        using var doc = Parse(file);
+        var root = doc.RootElement;
+        if (Arr(root, "values").ValueKind != JsonValueKind.Array) throw new InputException("no \"values\" array; not a pipeline's eval/values.json", file);
+        var est = Items(Arr(root, "values")).Where(v => double.IsFinite(Num(v, "estimate")))
+            .Select(v => (Str(v, "model") ?? "?", Str(v, "estimator") ?? "?", Num(v, "estimate"), Num(v, "ci_low"), Num(v, "ci_high"))).ToList();
+        var diff = Items(Arr(root, "lifts")).Where(v => double.IsFinite(Num(v, "difference")))
+            .Select(v => (Str(v, "model") ?? "?", Str(v, "estimator") ?? "?", Num(v, "difference"), Num(v, "ci_low"), Num(v, "ci_high"))).ToList();
+        var ess = Items(Arr(root, "values")).Where(v => Str(v, "estimator") == "SNIPW" && double.IsFinite(Num(v, "ess_fraction")))
+            .Select(v => (Str(v, "model") ?? "?", Num(v, "ess_fraction"))).ToList();
+        bool higher = true;
+        if (File.Exists(resultsFile))
+        {
+            using var r = Parse(resultsFile);
+            higher = Str(r.RootElement, "direction") != "lower is better";
+        }
+        return new EvaluationRun(name, System.IO.Path.GetDirectoryName(file)!, "outcome", higher, "ft", est, diff, ess, 0);
+    }
+
+    /// <summary>A pipeline's judge/judgments.json: one win rate per comparison and judge.</summary>
+    static IEnumerable<JudgeRun> ReadPipelineJudgments(string name, string file)
+    {
+        using var doc = Parse(file);
+        if (doc.RootElement.ValueKind != JsonValueKind.Array) throw new InputException("not an array; not a pipeline's judge/judgments.json", file);
+        return doc.RootElement.EnumerateArray().Select(j => new JudgeRun($"{name}/{Str(j, "method")} vs {Str(j, "baseline")}", System.IO.Path.GetDirectoryName(file)!,
+            Str(j, "method") ?? "?", Str(j, "baseline") ?? "?", Str(j, "judge"), Num(j, "rate"), Num(j, "lower"), Num(j, "upper"),
+            j.TryGetProperty("significant", out var s) && s.ValueKind == JsonValueKind.True, (int)(NumOrNull(j, "valid") ?? 0), (int)(NumOrNull(j, "invalid") ?? 0))).ToList();
     }
 }

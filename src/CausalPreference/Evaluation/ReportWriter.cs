@@ -24,6 +24,9 @@ public static class ReportWriter
             w.WriteStartArray("sources");
             foreach (var (p, kind) in s.Found) { w.WriteStartObject(); w.WriteString("path", p); w.WriteString("kind", kind); w.WriteEndObject(); }
             w.WriteEndArray();
+            w.WriteStartArray("verdicts");
+            foreach (var (run, line) in s.Verdicts ?? []) { w.WriteStartObject(); w.WriteString("run", run); w.WriteString("verdict", line); w.WriteEndObject(); }
+            w.WriteEndArray();
             w.WriteStartArray("training");
             foreach (var t in s.Train)
             {
@@ -101,6 +104,13 @@ public static class ReportWriter
         sb.AppendLine("Sources:");
         foreach (var (p, kind) in s.Found) sb.AppendLine($"- {kind}: `{p}`");
         sb.AppendLine();
+        if (s.Verdicts is { Count: > 0 } verdicts)
+        {
+            sb.AppendLine("## Verdicts (pipeline runs)");
+            sb.AppendLine();
+            foreach (var (run, line) in verdicts) sb.AppendLine($"- `{run}` {line}");
+            sb.AppendLine();
+        }
 
         if (s.Demos.Count > 0)
         {

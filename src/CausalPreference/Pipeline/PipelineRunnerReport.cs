@@ -24,7 +24,7 @@ public sealed record PipelineReport(
     string Name, string Study, PipelineRunner.PrepareSummary Prepare, string Direction, string LoggingSource, string HeldoutOutcomeModel,
     double HeldoutOutcomeModelR2, double? HeldoutOutcomeModelAuc, ModelRow[] Models, ValueRow[] Values, LiftRow[] Lifts, JudgeRow[] Judgments,
     ImpactRow[] Impacts, TrueValueRow[]? TrueValues, TrueDifferenceRow[]? TrueDifferences, double? ValueUnderRandomization, double? BestPossibleValue,
-    string[] Notes, Verdict[]? Verdicts = null, double LoggedMean = double.NaN, bool HigherIsBetter = true);
+    string[] Notes, Verdict[]? Verdicts = null, double LoggedMean = double.NaN, bool HigherIsBetter = true, string[]? VerdictLines = null);
 
 public static partial class PipelineRunner
 {
@@ -80,7 +80,7 @@ public static partial class PipelineRunner
             notes.Add($"WITHIN: the value of choosing, in each held-out experiment of '{trainPool.Spec.GroupColumn}', among its tested texts in proportion to the model's tilt from FT (P^model/P^FT × the design); FT's own value is the experiments' mean. It rests on the experiments (SE over experiments) and says nothing about texts no experiment showed. Pooled IPW/SNIPW/SNDR compare a model's density over all strings with design probabilities over a few tested texts, so their weights collapse (see their ESS).");
         var report = new PipelineReport(c.Name, c.Study, prep, trainPool.Spec.HigherIsBetter ? "higher is better" : "lower is better", eval.LoggingSource, heldout.Description,
             heldout.R2, heldout.Auc, models.ToArray(), eval.Values, eval.Lifts, judged, impacts, eval.TrueValues, trueDiffs, eval.ValueUnderRandomization, eval.BestPossibleValue, notes.ToArray(),
-            verdicts, loggedMean, trainPool.Spec.HigherIsBetter);
+            verdicts, loggedMean, trainPool.Spec.HigherIsBetter, verdicts.Select(v => v.Line(new NumberFormat(loggedMean))).ToArray());
         var stem = ReportStem(c);
         AtomicFile.WriteAllText(P(stem + ".json"), JsonSerializer.Serialize(report, ReportJson));
         AtomicFile.WriteAllText(P(stem + ".md"), Markdown(report));

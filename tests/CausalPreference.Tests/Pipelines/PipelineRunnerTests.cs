@@ -47,6 +47,18 @@ public sealed class PipelineRunnerTests : IDisposable
             Assert.Equal(60, prep.GetProperty("train_rows").GetInt32() + prep.GetProperty("test_rows").GetInt32());
         }
 
+        // one verdict per trained model, in results.json and results.md
+        using (var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "results.json"))))
+            Assert.Equal(3, doc.RootElement.GetProperty("verdict_lines").GetArrayLength());
+        Assert.Contains("## Verdict", File.ReadAllText(Path.Combine(outDir, "results.md")));
+        // `report RUN_DIR` collects the pipeline's verdicts, evaluation and judgments
+        var reportDir = Path.Combine(_dir, "report");
+        Assert.Equal(0, CliApp.Run(["report", outDir, "--out", reportDir]));
+        var md = File.ReadAllText(Path.Combine(reportDir, "report.md"));
+        Assert.Contains("## Verdicts (pipeline runs)", md);
+        Assert.Contains("pipeline evaluate", md);
+        Assert.Contains("pipeline judge", md);
+
         var second = PipelineRunner.Run(PipelineConfig.Load(cfg), TextWriter.Null, outDir);
         Assert.Empty(second.StagesRun);
         Assert.Equal(["prepare", "ft", "outcome", "reference", "xtilde", "train:cpo", "train:dr-cpo", "train:oo-rlhf",
