@@ -25,7 +25,9 @@ public static class PrepareCommand
         var seed = Cli.Opt("--seed", "Seed of the row cap", 1);
         var column = Cli.Opt("--column", "Name of the column to write the log-probabilities to", "log_propensity");
         var outFile = Cli.Opt<string>("--out", "Output CSV: every input column plus the log-probability column", required: true);
-        foreach (var o in new Option[] { data, test, method, impressions, week, exclude, maxRows, seed, column, outFile }) cmd.Options.Add(o);
+        var holdout = Cli.Opt("--holdout-fraction", "Share of the tests (whole tests, seeded by --seed) written to --holdout-out instead of --out: held-out rows for `evaluate` that no training run sees", 0.0);
+        var holdoutOut = Cli.Opt<string?>("--holdout-out", "Output CSV of the held-out tests (with --holdout-fraction)");
+        foreach (var o in new Option[] { data, test, method, impressions, week, exclude, maxRows, seed, column, outFile, holdout, holdoutOut }) cmd.Options.Add(o);
         Cli.SetAction(cmd, pr =>
         {
             var path = pr.GetValue(outFile)!;
@@ -34,6 +36,11 @@ public static class PrepareCommand
             string? imp = pr.GetValue(impressions);
             if (m != DesignMethod.ArmUniform && imp is null) throw new InputException($"--method {pr.GetValue(method)} needs --impressions-column");
             if (pr.GetValue(maxRows) < 0) throw new InputException($"--max-rows must be 0 (all rows) or positive (got {pr.GetValue(maxRows)})");
+            double hf = pr.GetValue(holdout);
+            if (!(hf >= 0 && hf < 1)) throw new InputException($"--holdout-fraction must lie in [0, 1) (got {hf})");
+            var hoPath = pr.GetValue(holdoutOut);
+            if ((hf > 0) != (hoPath != null)) throw new InputException("--holdout-fraction and --holdout-out go together");
+            if (hoPath != null && !hoPath.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) throw new InputException("--holdout-out must name a .csv file", hoPath);
             var table = TableReader.Read(pr.GetValue(data)!);
             int read = table.RowCount;
             Console.WriteLine($"read {read} rows from {pr.GetValue(data)}");
@@ -54,9 +61,25 @@ public static class PrepareCommand
             // arm-uniform needs no impressions: any column serves to count the rows of each test
             var values = DesignPropensity.LogPropensities(table, pr.GetValue(test)!, imp ?? pr.GetValue(test)!, m);
             table = DesignPropensity.WithColumn(table, pr.GetValue(column)!, values);
-            DesignPropensity.WriteCsv(table, path);
-            int tests = table.RowCount == 0 ? 0 : Enumerable.Range(0, table.RowCount).Select(r => table.Get(r, pr.GetValue(test)!)).Distinct().Count();
-            Console.WriteLine($"wrote {table.RowCount} rows of {tests} tests with '{pr.GetValue(column)}' ({pr.GetValue(method)}) to {path}");
+            var tc = table.IndexOf(pr.GetValue(test)!);
+            var ids = Enumerable.Range(0, table.RowCount).Select(r => table.Get(r, tc) ?? "").Distinct(StringComparer.Ordinal).OrderBy(x => x, StringComparer.Ordinal).ToList();
+            var held = new HashSet<string>(StringComparer.Ordinal);
+            if (hf > 0)
+            {
+                var order = Training.TrainLoop.Permutation(ids.Count, pr.GetValue(seed) + 1, 0);
+                held.UnionWith(order.Take((int)Math.Round(ids.Count * hf)).Select(i => ids[i]));
+            }
+            Table Part(bool h) => new(table.Path, table.Columns, Enumerable.Range(0, table.RowCount).Where(r => held.Contains(table.Get(r, tc) ?? "") == h)
+                .Select(r => Enumerable.Range(0, table.Columns.Count).Select(c => table.Get(r, c)).ToArray()));
+            var kept = Part(false);
+            DesignPropensity.WriteCsv(kept, path);
+            Console.WriteLine($"wrote {kept.RowCount} rows of {ids.Count - held.Count} tests with '{pr.GetValue(column)}' ({pr.GetValue(method)}) to {path}");
+            if (hoPath != null)
+            {
+                var ho = Part(true);
+                DesignPropensity.WriteCsv(ho, hoPath);
+                Console.WriteLine($"wrote {ho.RowCount} rows of {held.Count} held-out tests to {hoPath}");
+            }
             return Cli.Ok;
         });
         return cmd;

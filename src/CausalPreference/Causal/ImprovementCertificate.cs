@@ -34,9 +34,19 @@ namespace CausalPreference.Causal;
 /// <param name="DesignProbabilities">True when P^R came from design probabilities, false when the FT model stood in for it.</param>
 /// <param name="Experiments">Within experiments (<see cref="ComputeWithinExperiments"/>): how many held-out experiments the
 /// estimate averages (its SE is over experiments); 0 for the pooled certificate.</param>
+/// <param name="RetainedMass">Mean of P^f/P^FT over the held-out texts: the policy's probability on the data's texts
+/// relative to FT's (about 1 when it stays on them; 0.4 when it moved most of its mass elsewhere).</param>
 public sealed record ImprovementCertificate(double Improvement, double StdError, double Lower, double Upper, int Rows,
-    double EssFraction, double Floor, bool DesignProbabilities, int Experiments = 0)
+    double EssFraction, double Floor, bool DesignProbabilities, int Experiments = 0, double RetainedMass = double.NaN)
 {
+    /// <summary>Mean of exp(ℓ^f − ℓ^FT), through log-sum-exp.</summary>
+    static double Retained(double[] logpPolicy, double[] logpFt)
+    {
+        var d = logpPolicy.Select((v, i) => v - logpFt[i]).ToArray();
+        double max = d.Max();
+        return Math.Exp(max) * d.Average(x => Math.Exp(x - max));
+    }
+
     /// <summary>z of the two-sided 95% interval whose lower end is the bound.</summary>
     public const double Z95 = 1.96;
 
@@ -91,7 +101,7 @@ public sealed record ImprovementCertificate(double Improvement, double StdError,
         double mean = d.Estimate, se = d.StdError;
         var logw = WithinExperimentValue.LogWeights(logpPolicy, logpFt, logpDesign);
         var diag = WeightDiagnostics.FromGroupedLogWeights(logw, byExperiment.Select(r => r.Select(i => (long)i).ToArray()).ToList());
-        return new ImprovementCertificate(mean, se, mean - Z95 * se, mean + Z95 * se, n, diag.EssFraction, 0, true, e);
+        return new ImprovementCertificate(mean, se, mean - Z95 * se, mean + Z95 * se, n, diag.EssFraction, 0, true, e, Retained(logpPolicy, logpFt));
     }
 
     /// <summary>
@@ -125,6 +135,6 @@ public sealed record ImprovementCertificate(double Improvement, double StdError,
         foreach (var v in t) ss += (v - mean) * (v - mean);
         double se = Math.Sqrt(ss / (n - 1) / n);
         var diag = WeightDiagnostics.FromLogWeights(logRatio);
-        return new ImprovementCertificate(mean, se, mean - Z95 * se, mean + Z95 * se, n, diag.EssFraction, floor, logpDesign != null);
+        return new ImprovementCertificate(mean, se, mean - Z95 * se, mean + Z95 * se, n, diag.EssFraction, floor, logpDesign != null, 0, Retained(logpPolicy, logpFt));
     }
 }

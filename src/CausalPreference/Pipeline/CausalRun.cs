@@ -146,6 +146,7 @@ public static class CausalRun
         // 4. the held-out certificate's inputs: FT's log-probabilities of the validation rows (the policy before training),
         //    the selection / certification halves, and the floor assumed for text outside the data's support
         var overlap = r.EffectiveOverlap;
+        if (within && overlap.Enabled && overlap.MinRetainedMass == 0) overlap = overlap with { MinRetainedMass = 0.8 }; // see OverlapOptions.MinRetainedMass
         overlap.Validate();
         var ftVal = ftValWithin ?? (refFromModel ? refVal : Models.SequenceScorer.Score(model, tok, valTexts, valPrompts));
         double floor = r.OutcomeFloor is double fl ? sign * fl : trainData.Outcome.Min();
@@ -185,6 +186,8 @@ public static class CausalRun
         string certified = cert?.Statement ?? "no certified improvement: too few held-out rows to certify (raise the validation fraction)";
         if (cert != null && !overlap.Enabled)
             certified += "; the paper-exact run chose its epoch by the validation V̂, which saw these rows";
+        if (cert != null && within && cert.RetainedMass < overlap.MinRetainedMass)
+            certified += $"; the policy keeps only {cert.RetainedMass:P0} of FT's probability on the held-out texts: it writes other texts, which a within-experiment estimate does not value";
         if (cert != null && !cert.DesignProbabilities && !within)
             certified += "; P^R estimated by the FT model (no design probabilities)";
         log.WriteLine(certified);

@@ -22,6 +22,10 @@ public sealed class AnchorController
     /// <summary>The λ to use at the next step.</summary>
     public double Weight { get; private set; }
 
+    /// <summary>Mean of exp(log ratio) over the last finished window: the policy's mass on the window's texts relative to
+    /// the reference's (NaN before the first; meaningful when the ratios are P^f/P^FT).</summary>
+    public double LastWindowRetainedMass { get; private set; } = double.NaN;
+
     /// <summary>The pooled ESS fraction of the last finished window (NaN before the first).</summary>
     public double LastWindowEssFraction { get; private set; } = double.NaN;
 
@@ -34,7 +38,11 @@ public sealed class AnchorController
         {
             double ess = WeightDiagnostics.FromLogWeights(_window.ToArray()).EssFraction;
             LastWindowEssFraction = ess;
-            if (ess < _o.EssFloor) Weight = Math.Min(_o.MaxAnchorWeight, Math.Max(_o.MinAnchorWeight, Weight) * _o.AdaptFactor);
+            // retained mass: mean of exp(d) over the window, through log-sum-exp
+            double max = _window.Max(), mass = Math.Exp(max) * _window.Average(d => Math.Exp(d - max));
+            LastWindowRetainedMass = mass;
+            bool leaking = _o.MinRetainedMass > 0 && mass < _o.MinRetainedMass;
+            if (ess < _o.EssFloor || leaking) Weight = Math.Min(_o.MaxAnchorWeight, Math.Max(_o.MinAnchorWeight, Weight) * _o.AdaptFactor);
             else if (ess > (1 + _o.EssFloor) / 2) Weight = Math.Max(_o.MinAnchorWeight, Weight / _o.AdaptFactor);
         }
         _window.Clear();

@@ -119,6 +119,7 @@ public static class CausalTrainer
                 metrics["anchor_weight"] = anchorWeight;
                 controller.Observe(train.DesignLogp is { } dl && stepRows != null ? stepLogRatios.Select((v, k) => v + dl[stepRows![k]]).ToArray() : stepLogRatios);
                 if (double.IsFinite(controller.LastWindowEssFraction)) metrics["window_ess_fraction"] = controller.LastWindowEssFraction;
+                if (overlap.MinRetainedMass > 0 && double.IsFinite(controller.LastWindowRetainedMass)) metrics["window_retained_mass"] = controller.LastWindowRetainedMass;
             }
             if (anchor is null) return new StepOutput(r.Loss, tokens, metrics);
             metrics["anchor_nll"] = anchor.item<double>();
@@ -139,6 +140,9 @@ public static class CausalTrainer
                 };
                 // the checkpoint with the highest lower bound is kept (the loop keeps the lowest loss); one that rests on too few rows is never preferred
                 double loss = cert.Estimable ? -cert.Lower : 1e9 - cert.EssFraction;
+                // a policy that left the data's texts (OverlapOptions.MinRetainedMass) is kept only if every candidate did, the least leaking first
+                if (overlap.MinRetainedMass > 0 && !(cert.RetainedMass >= overlap.MinRetainedMass)) loss = 1e8 - (double.IsFinite(cert.RetainedMass) ? cert.RetainedMass : 0);
+                metrics["selection_retained_mass"] = cert.RetainedMass;
                 return new EvalOutput(loss, metrics);
             };
         }

@@ -35,6 +35,14 @@ public sealed record OverlapOptions
     public int Evaluations { get; init; } = 10;
     /// <summary>Share of the held-out rows that selects the checkpoint; the rest certify it.</summary>
     public double SelectionFraction { get; init; } = 0.5;
+    /// <summary>
+    /// Smallest share of FT's probability on the data's texts the policy may keep, estimated per window as the mean of
+    /// P^f/P^FT over its texts (the policy's mass on the texts FT writes, relative to FT's); below it λ grows as for a low
+    /// ESS, and it does not fall. 0 = off (pooled weighting, where the held-out certificate's floor prices mass moved off
+    /// the data's texts). Within experiments the weights sum to one in every experiment, so they cannot see the policy
+    /// leaving the tested texts at all: there the run sets 0.8.
+    /// </summary>
+    public double MinRetainedMass { get; init; }
 
     /// <summary>The default overlap-aware settings.</summary>
     public static OverlapOptions Default { get; } = new();
@@ -52,6 +60,7 @@ public sealed record OverlapOptions
         if (!(AdaptFactor > 1) || double.IsInfinity(AdaptFactor)) throw new IO.InputException($"the adaptation factor must be above 1 (got {AdaptFactor})");
         if (!(MinAnchorWeight > 0 && MinAnchorWeight <= MaxAnchorWeight) || double.IsInfinity(MaxAnchorWeight)) throw new IO.InputException($"the anchor weight bounds must satisfy 0 < min ≤ max (got {MinAnchorWeight}, {MaxAnchorWeight})");
         if (Evaluations < 1) throw new IO.InputException($"the number of held-out evaluations must be at least 1 (got {Evaluations})");
+        if (!(MinRetainedMass >= 0 && MinRetainedMass < 1)) throw new IO.InputException($"the smallest retained mass must lie in [0, 1) (got {MinRetainedMass})");
         if (!(SelectionFraction > 0 && SelectionFraction < 1)) throw new IO.InputException($"the selection share of the held-out rows must be between 0 and 1 (got {SelectionFraction})");
     }
 }
