@@ -18,7 +18,7 @@ public static class EvaluateCommand
         var cmd = new Command("evaluate", "Estimate each model's value on held-out direct-outcome data (IPW, SNIPW, DM, DR, SNDR with 95% CIs, ESS and weight diagnostics) " +
             "and its difference to a baseline model; writes evaluation.json, evaluation.md and values.png.");
         var data = new DataOptions(cmd, outcome: true, "Held-out direct-outcome table (rows logged under P^R, not used for training): .csv, .tsv, .jsonl or .parquet");
-        var models = new Option<string[]>("--models") { Description = "Model folders to evaluate (checkpoint or Hugging Face folders)", Required = true, AllowMultipleArgumentsPerToken = true, Arity = ArgumentArity.OneOrMore };
+        var models = new Option<string[]>("--models") { Description = "Models to evaluate: causalpo checkpoint or Hugging Face folders, or llama2.c .bin checkpoints", Required = true, AllowMultipleArgumentsPerToken = true, Arity = ArgumentArity.OneOrMore };
         var names = new Option<string[]>("--names") { Description = "Display names, one per model (default: the folder names)", AllowMultipleArgumentsPerToken = true, Arity = ArgumentArity.OneOrMore };
         var baseline = Cli.Opt<string?>("--baseline", "Name of the model the others are compared with (default: the first)");
         var loggingModel = Cli.Opt<string?>("--logging-model", "FT model folder whose log-probabilities estimate log P̂^R(X_i) when the data has no --log-propensity-column");

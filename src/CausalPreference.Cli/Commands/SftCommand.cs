@@ -14,7 +14,7 @@ public static class SftCommand
         var cmd = new Command("sft", "FT: fine-tune a causal LM on the dataset's texts (the FT baseline, the start of every causal objective, and P̂^R). " +
                                      "Paper defaults (3 epochs, batch 4, lr 5e-5); the built-in 'tiny' model trains from scratch and defaults to batch 32, lr 3e-3 and as many epochs as make about 800 steps (it needs 300–600 to learn a small grammar).");
         var data = new DataOptions(cmd, outcome: false);
-        var baseModel = Cli.Opt("--base", "Starting model: 'tiny' (built in, trained from scratch), a causalpo checkpoint folder, or a Hugging Face folder", "tiny");
+        var baseModel = Cli.Opt("--base", "Starting model: 'tiny' (built in, trained from scratch), a causalpo checkpoint folder, a Hugging Face folder, or a llama2.c .bin checkpoint with its tokenizer.bin (or tok<N>.bin) beside it", "tiny");
         var outDir = Cli.Opt<string>("--out", "Output folder: the best checkpoint, training.json and train_log.jsonl", required: true);
         var tokenizer = Cli.Opt("--tokenizer", "Tokenizer of a model trained from scratch (tiny, micro): 'learned' (byte-level BPE learned from the training texts, saved with the model) or 'bytes' (one token per byte)", ScratchTokenizer.Learned);
         var vocabSize = Cli.Opt("--vocab-size", "Most tokens of a learned tokenizer (256 bytes + merges + the end token)", BpeLearner.DefaultVocabSize);

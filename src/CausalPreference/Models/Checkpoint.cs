@@ -65,7 +65,7 @@ public static class Checkpoint
     public static (CausalLM model, ITokenizer tok) Load(string path, Device? device = null)
     {
         if (!File.Exists(path) && !Directory.Exists(path))
-            throw new InputException("model not found; give a checkpoint folder written by causalpo, a Hugging Face folder, or 'tiny'", path);
+            throw new InputException("model not found; give a checkpoint folder written by causalpo, a Hugging Face folder, a llama2.c .bin checkpoint (with its tokenizer.bin beside it), or 'tiny'", path);
         if (Directory.Exists(path) && IsCheckpoint(path))
         {
             VerifyChecksums(path);
@@ -92,7 +92,7 @@ public static class Checkpoint
                 TorchRuntime.TuneThreadsFor(found.Item1.ParameterCount());
                 return found;
             }
-        throw new InputException($"not a model this tool can read: expected {ConfigFile} and {WeightsFile} (a causalpo checkpoint) or a supported foreign format", path);
+        throw new InputException($"not a model this tool can read: expected {ConfigFile} and {WeightsFile} (a causalpo checkpoint), a Hugging Face folder (config.json, *.safetensors, tokenizer.json) or a llama2.c .bin checkpoint with its tokenizer.bin", path);
     }
 
     /// <summary>Refuses a model with NaN or ±∞ weights, naming the first such tensor: nothing computed from it would mean anything.</summary>

@@ -92,6 +92,8 @@ public class WithinExperimentTests
         // ESS: (1+3)²/(1+9) = 1.6, (2+1)²/5 = 1.8, 2 → 5.4 of 6
         Assert.Equal(5.4 / 6, c.EssFraction, 12);
         Assert.Contains("3 experiments", c.Statement);
+        // retained mass: mean of P^f/P^FT = (1 + 3 + 2 + 1 + 1 + 1)/6
+        Assert.Equal(9.0 / 6, c.RetainedMass, 12);
     }
 
     [Fact]

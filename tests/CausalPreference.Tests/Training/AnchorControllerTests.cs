@@ -43,4 +43,24 @@ public class AnchorControllerTests
         Assert.Equal(a.LastWindowEssFraction, b.LastWindowEssFraction);
         Assert.Equal(2, b.Weight);
     }
+
+    [Fact]
+    public void Lambda_grows_when_the_policy_leaves_the_datas_texts_even_with_an_even_ESS()
+    {
+        // every text at half FT's probability: the weights are even (ESS 1), but the policy keeps only half its mass there
+        double[] halved = [Math.Log(0.5), Math.Log(0.5), Math.Log(0.5), Math.Log(0.5)];
+        var guarded = new AnchorController(Options with { MinRetainedMass = 0.8 });
+        guarded.Observe(halved); guarded.Observe(halved);
+        Assert.Equal(0.5, guarded.LastWindowRetainedMass, 12);
+        Assert.Equal(2, guarded.Weight);
+        var plain = new AnchorController(Options);
+        plain.Observe(halved); plain.Observe(halved);
+        Assert.Equal(0.5, plain.Weight);     // without the guard only the ESS counts: halved
+        // a mean ratio of 1 with spread (2 and 0): kept mass 1, no growth from the guard
+        double[] spread = [Math.Log(1.5), Math.Log(0.5), Math.Log(1.5), Math.Log(0.5)];
+        var ok = new AnchorController(Options with { MinRetainedMass = 0.8 });
+        ok.Observe(spread); ok.Observe(spread);
+        Assert.Equal(1, ok.LastWindowRetainedMass, 12);
+        Assert.True(ok.Weight <= 1);
+    }
 }
