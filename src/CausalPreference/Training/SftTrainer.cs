@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace CausalPreference.Training;
 
 /// <summary>
-/// FT: causal-LM fine-tuning on the task texts (SPEC §5.2 item 1). The FT model is the FT baseline, the starting
+/// FT: causal-LM fine-tuning on the task texts (docs/math.md#training-defaults). The FT model is the FT baseline, the starting
 /// point of every causal objective and the estimate P̂^R of the randomization distribution.
 /// Loss = mean negative log-likelihood per target token (text tokens and EOS; BOS, prompts and padding masked).
 /// </summary>

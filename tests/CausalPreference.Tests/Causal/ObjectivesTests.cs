@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace CausalPreference.Tests.Causal;
 
-/// <summary>SPEC §11 "Objectives" vectors (B = 4) plus numerical edge cases.</summary>
+/// <summary>Double-precision "Objectives" test vectors (B = 4) plus numerical edge cases.</summary>
 public class ObjectivesTests
 {
     static readonly double[] Lf = { -50, -60, -55, -70 };

@@ -17,7 +17,7 @@ public class AgreementTests
     {
         double k = Agreement.FleissKappa(Wiki);
         Assert.Equal(0.210, Math.Round(k, 3));
-        // Independent evaluation of the SPEC §10.16 formula with its published intermediates: P̄ = 0.378, P̄e = 0.213.
+        // Independent evaluation of the Fleiss formula (docs/math.md#agreement) with its published intermediates: P̄ = 0.378, P̄e = 0.213.
         int N = 10, n = 14, K = 5;
         double pBar = 0; var p = new double[K];
         for (int i = 0; i < N; i++)

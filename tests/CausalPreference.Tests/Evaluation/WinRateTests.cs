@@ -17,7 +17,7 @@ public class WinRateTests
     [Fact]
     public void Spec_vector_2000_pairs()
     {
-        // SPEC §11: p̂ = 0.560, N = 2000 → SE 0.011102 → [0.538, 0.582] (Table 3, DR-CPO vs OO-RLHF, Hate Speech).
+        // The paper's Table 3: p̂ = 0.560, N = 2000 → SE 0.011102 → [0.538, 0.582] (Table 3, DR-CPO vs OO-RLHF, Hate Speech).
         var judgments = Enumerable.Repeat(Judgment.Win, 1120).Concat(Enumerable.Repeat(Judgment.Loss, 880)).ToList();
         var w = WinRate.Compute(judgments);
         Assert.Equal(0.560, w.Rate, 12);
@@ -33,7 +33,7 @@ public class WinRateTests
     [Fact]
     public void Spec_vector_600_pairs_and_confounding_impact()
     {
-        // SPEC §11: p̂ = 0.546, N = 600 → [0.506, 0.586]; Table 4 impact −0.046 [−0.086, −0.006].
+        // The paper's Table 4: p̂ = 0.546, N = 600 → [0.506, 0.586]; Table 4 impact −0.046 [−0.086, −0.006].
         var w = WinRate.FromProportion(0.546, 600);
         Assert.Equal(0.506, Math.Round(w.Lower, 3));
         Assert.Equal(0.586, Math.Round(w.Upper, 3));
