@@ -11,6 +11,7 @@ namespace CausalPreference.Training;
 /// </summary>
 public static class SftTrainer
 {
+    /// <summary>Fine-tunes <paramref name="model"/> in place on <paramref name="train"/>, keeping the checkpoint with the lowest loss on <paramref name="validation"/>, and saves it with its logs in <paramref name="outDir"/>.</summary>
     public static TrainResult Train(CausalLM model, ITokenizer tok, IReadOnlyList<string> train, IReadOnlyList<string> validation,
         TrainerOptions opts, string outDir, string dataFingerprint, IProgress<TrainingProgress>? progress = null,
         CancellationToken ct = default, long stopAfterSteps = long.MaxValue, bool restartOnSettingsChange = false)

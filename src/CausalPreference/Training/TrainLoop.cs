@@ -51,6 +51,7 @@ public static class TrainLoop
                         List<Dictionary<string, double>> Epochs, bool Finished, bool StoppedEarly = false, long BestStep = 0,
                         Dictionary<string, double>? Carry = null);
 
+    /// <summary>Runs the loop over <paramref name="itemCount"/> items: <paramref name="step"/> returns each batch's loss, <paramref name="evaluate"/> the validation loss that selects the kept checkpoint.</summary>
     public static TrainResult Run(CausalLM model, ITokenizer tok, int itemCount, Func<StepContext, StepOutput> step,
         Func<EvalOutput>? evaluate, TrainerOptions opts, string outDir, string settingsFingerprint,
         IProgress<TrainingProgress>? progress = null, CancellationToken ct = default,
