@@ -13,7 +13,7 @@ public class PlotsTests
     }
 
     [Fact]
-    public void Renders_all_three_figures_headless()
+    public void RendersAllThreeFiguresHeadless()
     {
         var dir = Directory.CreateTempSubdirectory("cp-plots-");
         try
