@@ -14,7 +14,7 @@ public static class PipelineCommand
             "Each stage is skipped when its fingerprinted output exists, so an interrupted run resumes. Examples: configs/*.json.");
         var config = Cli.Opt<string>("--config", "The pipeline config (JSON; see configs/ and docs/results.md)", required: true);
         var outDir = Cli.Opt<string?>("--out", "Output folder (overrides the config's \"out\")");
-        var study = Cli.Opt<string?>("--study", "standard or confounding (overrides the config's \"study\"; confounding = SPEC §6 Table 4)");
+        var study = Cli.Opt<string?>("--study", "standard or confounding (overrides the config's \"study\"; confounding = the paper's Table 4)");
         foreach (var o in new Option[] { config, outDir, study }) cmd.Options.Add(o);
         Cli.SetAction(cmd, pr =>
         {

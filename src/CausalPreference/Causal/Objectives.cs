@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace CausalPreference.Causal;
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────────────────
-// The training objectives of the paper (SPEC §3.8, §10 item 10), all in one file. Notation:
+// The training objectives of the paper (docs/math.md#objectives), all in one file. Notation:
 //   ℓ^f(x)         log P^f(x), the policy's sequence log-probability (carries the autograd graph)
 //   log P̂^R(X_i)   the logging/randomization log-probability of labelled text X_i (FT model, or design probability)
 //   log P^{f0}(X̃_j) the log-density of the sampler that produced unlabelled text X̃_j
@@ -12,7 +12,7 @@ namespace CausalPreference.Causal;
 //   ĝ(x)           outcome model prediction of E[Y | X = x], on Y's scale
 //   d_i = ℓ^f(X_i) − log P̂^R(X_i),   d̃_j = ℓ^f(X̃_j) − log P^{f0}(X̃_j)     (log importance ratios)
 //
-// Self-normalized weights (recommended, what the paper's code does within a batch, SPEC §9 item 6):
+// Self-normalized weights (recommended, what the paper's code does within a batch; docs/math.md#weights):
 //   w_i = softmax(d)_i = exp(d_i − logsumexp_k d_k),   w̃_j = softmax(d̃)_j
 //   CPO      V̂ = Σ_i w_i Y_i
 //   OO-RLHF  V̂ = Σ_j w̃_j ĝ(X̃_j)
@@ -24,12 +24,12 @@ namespace CausalPreference.Causal;
 // Within experiments (rows carry an experiment id e(i), randomized within it; P̂^R(X_i) is then P^R(X_i | e(i))):
 // every labelled sum above is taken inside each experiment and the G experiments of the scope are averaged,
 //   SN  Σ_i w_i a_i  →  (1/G) Σ_e Σ_{i∈e} softmax_{i∈e}(d)_i a_i       HT  →  (1/G) Σ_e (1/n_e) Σ_{i∈e} exp(d_i) a_i
-// i.e. the value of choosing, in each experiment, among its tested texts in proportion to P^f (docs/within-experiment.md).
+// i.e. the value of choosing, in each experiment, among its tested texts in proportion to P^f (docs/math.md#within-experiment).
 // The X̃ term of DR-CPO and OO-RLHF is unchanged: it reaches beyond the tested texts, through ĝ.
 // Loss = −V̂. Only log-RATIOS are ever exponentiated, never a raw sequence log-probability.
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────────────────
 
-/// <summary>Which of the paper's objectives to optimize (SPEC §3.8).</summary>
+/// <summary>Which of the paper's objectives to optimize (docs/math.md#objectives).</summary>
 public enum ObjectiveKind
 {
     /// <summary>Causal Preference Optimization: the IPW value estimate over labelled rows.</summary>
@@ -130,12 +130,25 @@ public sealed record ObjectiveResult(
 }
 
 /// <summary>
-/// CPO, DR-CPO and OO-RLHF objectives (SPEC §3.8 and §10 item 10). Each call normalizes over exactly the rows it is
+/// CPO, DR-CPO and OO-RLHF objectives (docs/math.md#objectives). Each call normalizes over exactly the rows it is
 /// given: pass a micro-batch to mirror the paper's code (batch of 4), or an accumulated batch for a larger scope.
 /// The caller decides the scope; it is part of the estimator's definition, so record it with the run.
 /// </summary>
 public static class Objectives
 {
+    /// <summary>
+    /// The likelihood anchor: −(Σ_i ℓ^f(X_i)) / T, the policy's mean negative log-likelihood per token over the texts of
+    /// one step (T = their target tokens, EOS included). See <see cref="ObjectiveOptions.AnchorWeight"/>.
+    /// </summary>
+    /// <param name="policyLogp">ℓ^f of the step's texts, [n], carrying the autograd graph to the policy.</param>
+    /// <param name="tokens">T, the number of target tokens those log-probabilities sum over (at least 1).</param>
+    /// <returns>A scalar float64 tensor, differentiable with respect to the policy.</returns>
+    public static Tensor LikelihoodAnchor(Tensor policyLogp, long tokens)
+    {
+        if (tokens < 1) throw new ArgumentException("the anchor needs at least one target token", nameof(tokens));
+        return -policyLogp.to(ScalarType.Float64).sum() / (double)tokens;
+    }
+
     /// <summary>
     /// Computes V̂ (and Loss = −V̂) for <paramref name="kind"/>.
     /// <para>
@@ -148,18 +161,12 @@ public static class Objectives
     /// <see cref="ObjectiveResult.Warnings"/>: the exact value there is not representable anyway.
     /// </para>
     /// </summary>
+    /// <param name="kind">The objective: CPO, DR-CPO or OO-RLHF.</param>
+    /// <param name="inputs">The per-row tensors of one normalization scope; the weights are normalized over exactly these rows.</param>
+    /// <param name="options">Weight normalization, optional clipping and the anchor weight; null means the defaults.</param>
+    /// <returns>V̂ and −V̂ with the graph back to the policy, the weight diagnostics, and any warnings. Dispose it after the step.</returns>
     /// <exception cref="ArgumentException">A tensor that the objective needs is missing, not 1-D, of the wrong length,
     /// empty, or holds NaN/±∞ where that is meaningless.</exception>
-    /// <summary>
-    /// The likelihood anchor: −(Σ_i ℓ^f(X_i)) / T, the policy's mean negative log-likelihood per token over the texts of
-    /// one step (T = their target tokens, EOS included). See <see cref="ObjectiveOptions.AnchorWeight"/>.
-    /// </summary>
-    public static Tensor LikelihoodAnchor(Tensor policyLogp, long tokens)
-    {
-        if (tokens < 1) throw new ArgumentException("the anchor needs at least one target token", nameof(tokens));
-        return -policyLogp.to(ScalarType.Float64).sum() / (double)tokens;
-    }
-
     public static ObjectiveResult Compute(ObjectiveKind kind, ObjectiveInputs inputs, ObjectiveOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(inputs);

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace CausalPreference.Causal;
 
 /// <summary>
-/// Flags of the authors' <c>bias_corrected_rlhf_loss</c> (trainer.py:307-416 at 2d4fcdd; SPEC §8.2, §8.3).
+/// Flags of the authors' <c>bias_corrected_rlhf_loss</c> (trainer.py:307-416 at 2d4fcdd; docs/math.md#reference-code).
 /// FOR A/B COMPARISON WITH THE REFERENCE CODE ONLY; use <see cref="Objectives"/> to train.
 /// </summary>
 /// <param name="PrScale">n = <c>pr_scale</c>, the number of training rows (80% split).</param>
@@ -17,7 +17,7 @@ namespace CausalPreference.Causal;
 /// <param name="CIpw"><c>--c-ipw</c> (default 1).</param>
 /// <param name="CRlhf"><c>--c-rlhf</c> (default 1; OO-RLHF uses c_ipw = 0).</param>
 /// <param name="CEntropy"><c>--c-entropy</c> (default 0); needs the per-example entropy.</param>
-public sealed record ReferenceCompatOptions(
+internal sealed record ReferenceCompatOptions(
     long PrScale,
     bool Paired,
     bool UsePrEst = false,
@@ -38,16 +38,16 @@ public sealed record ReferenceCompatOptions(
 }
 
 /// <summary>
-/// The reference code's formulas reproduced exactly, quirks included (SPEC §8, §9 items 1-3, 6, 7, 14, 16).
+/// The reference code's formulas reproduced exactly, quirks included (docs/math.md#reference-code).
 /// FOR A/B COMPARISON ONLY: these are not the paper's estimators. Training should use <see cref="Objectives"/> and a
 /// correct masked, shifted log-likelihood.
 /// </summary>
-public static class ReferenceCompat
+internal static class ReferenceCompat
 {
     /// <summary>
-    /// The reference "sentence log-prob" (SPEC §8.1): ℓ(x) = Σ_t z_t[x_t], raw logits (no log-softmax), read at the
+    /// The reference "sentence log-prob" (docs/math.md#sequence-score): ℓ(x) = Σ_t z_t[x_t], raw logits (no log-softmax), read at the
     /// CURRENT token (no shift), summed over every position including padding (no mask). Known to be wrong
-    /// (SPEC §9 items 1-3); provided only to reproduce the reference code.
+    /// (docs/math.md#sequence-score); provided only to reproduce the reference code.
     /// </summary>
     /// <param name="logits">[B, T, V] raw model outputs.</param>
     /// <param name="inputIds">[B, T] token ids (int64).</param>
@@ -82,12 +82,12 @@ public static class ReferenceCompat
     }
 
     /// <summary>
-    /// <c>bias_corrected_rlhf_loss</c> (SPEC §8.2), minimized by the reference Trainer. With B rows:
+    /// <c>bias_corrected_rlhf_loss</c> (docs/math.md#reference-code), minimized by the reference Trainer. With B rows:
     /// <code>
     /// s  = softmax_B(ℓ^f − ℓ^0)          q = softmax_B(ℓ^0)          s̃ = softmax_B(ℓ^f̃ − ℓ^0̃)
     /// ipw_ratio = UsePrEst ? s : s⊙q/n
-    /// ipw_i  = ipw_ratio_i (Y_i − ĝ_i)                    [Stabilize && !NormIpwTerm: min(that, clamp(ipw_ratio,0.8,1.2)(Y_i − ĝ_i))]
-    /// rlhf_i = unpaired: ipw_ratio_i ĝ_i                  [Stabilize && !NormIpwTerm: min(that, clamp(ipw_ratio,0.8,1.2) Y_i)  ← Y, quirk]
+    /// ipw_i  = ipw_ratio_i (Y_i − ĝ_i)                    [Stabilize &amp;&amp; !NormIpwTerm: min(that, clamp(ipw_ratio,0.8,1.2)(Y_i − ĝ_i))]
+    /// rlhf_i = unpaired: ipw_ratio_i ĝ_i                  [Stabilize &amp;&amp; !NormIpwTerm: min(that, clamp(ipw_ratio,0.8,1.2) Y_i)  ← Y, quirk]
     ///          paired:   s̃_i ĝ̃_i                          [NormRlhfTerm: s̃_i ĝ̃_i softmax_B(ℓ^0̃)_i; else Stabilize: min(that, clamp(s̃,0.8,1.2) ĝ̃_i)]
     /// loss_i = c_rlhf rlhf_i + c_ipw ipw_i + c_entropy H_i;   loss = −loss if HigherOutcomeBetter
     /// loss   = nanmean(loss[loss ≠ +∞])                      (drops +∞ and NaN rows silently; −∞ is kept)

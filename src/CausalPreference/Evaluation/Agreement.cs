@@ -1,7 +1,7 @@
 namespace CausalPreference.Evaluation;
 
 /// <summary>
-/// Inter-rater agreement (SPEC §5.3 "Human validation", §10.16): Fleiss' κ, the phi correlation of two binary raters,
+/// Inter-rater agreement (the paper's human validation; docs/math.md#agreement): Fleiss' κ, the phi correlation of two binary raters,
 /// and majority vote with a seeded random tie-break.
 /// </summary>
 public static class Agreement
@@ -11,7 +11,7 @@ public static class Agreement
 
     /// <summary>
     /// Fleiss' κ from a count table: <c>counts[i, j]</c> = number of raters who put item i in category j.
-    /// With the same number n of ratings per item this is exactly SPEC §10.16:
+    /// With the same number n of ratings per item this is exactly docs/math.md#agreement:
     /// P_i = (Σ_j n_ij² − n)/(n(n−1)), P̄ = mean P_i, p_j = category shares over all ratings, P̄_e = Σ_j p_j²,
     /// κ = (P̄ − P̄_e)/(1 − P̄_e).
     /// When items have different numbers of ratings r_i (as in a crowd survey) it uses the standard generalization

@@ -1,7 +1,7 @@
 namespace CausalPreference.Evaluation;
 
 /// <summary>
-/// The confounding study's "impact" (SPEC §6 Table 4 / Figure 2, §10.15): impact = 0.5 − win rate of the
+/// The confounding study's "impact" (the paper's Table 4 / Figure 2; docs/math.md#confounding): impact = 0.5 − win rate of the
 /// unconfounded model over the confounded one, with the CI transformed the same way ([0.5 − upper, 0.5 − lower]).
 /// Negative impact means confounding hurt the method.
 /// </summary>

@@ -7,7 +7,7 @@ namespace CausalPreference.Evaluation;
 /// Prompt templates for LLM judges. Placeholders: <c>{A}</c> and <c>{B}</c> (the two texts, required) and
 /// <c>{PROMPT}</c> (the prompt the texts continue, optional). Substitution is one pass, so placeholders that happen
 /// to appear inside the texts are left alone.
-/// The two built-in templates are the paper's Appendix C.2 prompts verbatim (SPEC §5.3), in the paper's order:
+/// The two built-in templates are the paper's Appendix C.2 prompts verbatim (docs/math.md#judging), in the paper's order:
 /// instructions first, then "A: ...", then "B: ..." (not the reference code's order, which puts the texts before the
 /// FIRST/SECOND instructions). Only the completions are shown, as in the paper.
 /// </summary>

@@ -19,7 +19,7 @@ public sealed record OpenAiJudgeOptions
     public const string OpenAiKeyVariable = "OPENAI_API_KEY";
     /// <summary>Used when neither the options nor the environment give a base URL.</summary>
     public const string DefaultBaseUrl = "https://api.openai.com/v1";
-    /// <summary>The paper's judge model (SPEC §5.3); not a default, only a hint in messages.</summary>
+    /// <summary>The paper's judge model (docs/math.md#judging); not a default, only a hint in messages.</summary>
     public const string PaperModel = "gpt-4-1106-preview";
 
     /// <summary>Base URL of an OpenAI-compatible API; requests go to <c>{BaseUrl}/chat/completions</c>.</summary>

@@ -19,7 +19,7 @@ public sealed record PairRecord(int Index, string Id, string? Prompt, string Met
     PairChoice Preferred, Judgment Outcome, string? Reason, string RawResponse, bool FromCache);
 
 /// <summary>
-/// Pairwise evaluation of a method against a baseline by a judge (SPEC §5.3, §10.13): the method is text A in exactly
+/// Pairwise evaluation of a method against a baseline by a judge (docs/math.md#judging): the method is text A in exactly
 /// ⌊N/2⌋ pairs (a balanced list shuffled with the seed, 231218 in the paper), pairs are judged concurrently, every
 /// judgment is cached (append-only JSONL) so an interrupted run resumes, and verdicts are mapped back to method win/loss.
 /// </summary>

@@ -1,7 +1,7 @@
 namespace CausalPreference.Evaluation;
 
 /// <summary>
-/// Win rate of a method over a baseline from pairwise judgments (SPEC §5.3, §10.13):
+/// Win rate of a method over a baseline from pairwise judgments (docs/math.md#judging):
 /// rate = mean of the 0/1 win vector over the valid judgments, SE = sample standard deviation (ddof = 1) / √N,
 /// 95% CI = rate ± 1.96·SE, significant when the CI excludes 0.5. Invalid judgments are excluded from the rate
 /// and always reported in <see cref="Invalid"/>.

@@ -9,6 +9,7 @@ namespace CausalPreference.IO;
 public static class OutputSet
 {
     /// <param name="files">Every file of the set; the last is the marker that <paramref name="write"/> must write last.</param>
+    /// <param name="write">Writes every file of the set, the marker last.</param>
     public static void WriteTogether(IReadOnlyList<string> files, Action write)
     {
         // The marker goes first, so that no reader ever finds the old marker beside new files.

@@ -54,10 +54,6 @@ public static class LoraAdapters
 
     public static bool HasAdapters(CausalLM model) => Layers(model).Any(l => l.layer.HasAdapter);
 
-    /// <summary>The options adapters were attached with, or null.</summary>
-    public static LoraOptions? AttachedOptions(CausalLM model) =>
-        HasAdapters(model) && Attached.TryGetValue(model, out var o) ? o : null;
-
     static bool Matches(string path, LoraOptions o, IReadOnlyList<string> names) =>
         o.TargetRegex is { } rx ? Regex.IsMatch(path, $"^(?:{rx})$") : names.Any(n => path == n || path.EndsWith("." + n));
 

@@ -8,7 +8,7 @@ namespace CausalPreference.Models;
 /// Sequence log-likelihoods, the quantity every importance weight is built from:
 ///   log P(x) = Σ_{t≥1} mask_t · log_softmax(logits_{t−1})[x_t]
 /// — shifted (position t−1 predicts token t), padding and prompt masked, accumulated in float64.
-/// (The reference code summed raw logits at unshifted positions over padding; see SPEC §9.1–3.
+/// (The reference code summed raw logits at unshifted positions over padding; see docs/math.md#sequence-score.
 /// <see cref="Causal.ReferenceCompat"/> keeps that variant for comparison only.)
 /// </summary>
 public static class SequenceScorer

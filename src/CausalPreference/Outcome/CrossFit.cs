@@ -3,7 +3,7 @@ using CausalPreference.IO;
 namespace CausalPreference.Outcome;
 
 /// <summary>
-/// K-fold cross-fitting of an outcome model (SPEC §10.7; Theorem 4.4 / Proposition 4.5 need ĝ fit on a sample
+/// K-fold cross-fitting of an outcome model (docs/math.md#outcome-models; the paper's Theorem 4.4 / Proposition 4.5 need ĝ fit on a sample
 /// disjoint from the rows whose residuals Yᵢ − ĝ(Xᵢ) enter the IPW term).
 /// </summary>
 public static class CrossFit

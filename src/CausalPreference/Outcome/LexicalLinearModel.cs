@@ -5,7 +5,7 @@ using CausalPreference.IO;
 namespace CausalPreference.Outcome;
 
 /// <summary>
-/// A lexical linear outcome model (in the spirit of the paper's Empath regression for Hong Kong, SPEC §4 and §10.7):
+/// A lexical linear outcome model (in the spirit of the paper's Empath regression for Hong Kong; docs/math.md#outcome-models):
 /// features are the presence (count clipped to 1) of each lowercase word — and optionally each bigram — of a
 /// vocabulary built from the training texts, plus a standardized word-count feature; ridge regression for continuous
 /// outcomes, L2-regularized logistic regression (Newton/IRLS with step halving) for binary ones. Deterministic.

@@ -11,7 +11,7 @@ namespace CausalPreference.Outcome;
 /// <summary>
 /// An outcome model on a language model's representation: a linear regression head (logistic for 0/1 outcomes) on the
 /// frozen LM's final hidden state, pooled two ways — the last real token (the EOS, which has attended to the whole text;
-/// SPEC §9.24: pool at the last non-pad position, never at padding) and the mean over the text's tokens. Features are
+/// docs/math.md#sequence-score: pool at the last non-pad position, never at padding) and the mean over the text's tokens. Features are
 /// standardized; ridge (L2) keeps the head stable with few rows. Predictions are E[Y|X] on Y's own coding.
 /// The LM stays frozen, so cross-fitting reuses each text's features (cached per model and text).
 /// </summary>

@@ -42,6 +42,19 @@ public sealed record DemoOptions
 }
 
 /// <summary>One model's row in the demo's results.</summary>
+/// <param name="Name">The model's name in the tables (FT, CPO, DR-CPO, OO-RLHF, …).</param>
+/// <param name="Objective">The objective it was trained with (empty for FT).</param>
+/// <param name="OutcomeModel">The outcome model ĝ its objective used (empty when none).</param>
+/// <param name="CiLow">Lower end of the 95% interval of <paramref name="TrueValue"/>.</param>
+/// <param name="CiHigh">Upper end of that interval.</param>
+/// <param name="StdError">Standard error of <paramref name="TrueValue"/> over the samples.</param>
+/// <param name="Samples">How many texts were sampled from the model and scored.</param>
+/// <param name="FractionGrammatical">Share of those samples inside the world's grammar.</param>
+/// <param name="ValidationEssFraction">Kish ESS fraction of the importance weights on the validation rows at the kept checkpoint (null for FT).</param>
+/// <param name="Seconds">Wall-clock seconds its training took.</param>
+/// <param name="Certified">The certificate's lower bound as a table cell (empty for FT).</param>
+/// <param name="FinalAnchorWeight">λ of the adaptive likelihood anchor at the end of training (null when no anchor ran).</param>
+/// <param name="Alarms">Training alarms raised during the run (null when none).</param>
 /// <param name="TrueValue">Mean g* of the model's samples under the realistic reader (a text outside the grammar gets the world's floor).</param>
 /// <param name="PhraseSumValue">The same samples under the lenient phrase-sum score of the paper's setting.</param>
 /// <param name="TrueImprovement">TrueValue − FT's TrueValue.</param>

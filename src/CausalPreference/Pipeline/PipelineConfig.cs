@@ -21,7 +21,7 @@ public sealed record PipelineConfig
     public string Out { get; init; } = "runs/pipeline";
     /// <summary>Seed of the held-out split, FT, the trainers and the samplers.</summary>
     public long Seed { get; init; } = 1;
-    /// <summary>"standard" (FT and each objective) or "confounding" (SPEC §5, Table 4: confounded ĝ and two CPO seeds).</summary>
+    /// <summary>"standard" (FT and each objective) or "confounding" (the paper's Table 4, docs/math.md#confounding: confounded ĝ and two CPO seeds).</summary>
     public string Study { get; init; } = "standard";
     /// <summary>Where the rows come from and which columns play which role.</summary>
     public PipelineDataConfig Data { get; init; } = new();

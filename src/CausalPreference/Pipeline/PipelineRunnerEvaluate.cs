@@ -14,6 +14,13 @@ namespace CausalPreference.Pipeline;
 public sealed record ValueRow(string Model, string Estimator, double Estimate, double StdError, double CiLow, double CiHigh, double? EssFraction, int Clipped, string[] Warnings);
 
 /// <summary>A paired difference V(model) − V(baseline) on the same held-out rows (<see cref="Estimators.Difference"/>).</summary>
+/// <param name="Model">The model whose value is compared.</param>
+/// <param name="Baseline">The model it is compared with (usually FT).</param>
+/// <param name="Estimator">The off-policy estimator that produced both values (IPW, SNIPW, DM, DR, SNDR or WITHIN).</param>
+/// <param name="Difference">V̂(model) − V̂(baseline), paired over the same rows.</param>
+/// <param name="StdError">Standard error of the paired difference.</param>
+/// <param name="CiLow">Lower end of its 95% interval.</param>
+/// <param name="CiHigh">Upper end of its 95% interval.</param>
 /// <param name="EffectiveRows">Importance-weighted estimators: the Kish ESS of the model's weights on the held-out rows.</param>
 /// <param name="Experiments">WITHIN: held-out experiments with two or more rows.</param>
 public sealed record LiftRow(string Model, string Baseline, string Estimator, double Difference, double StdError, double CiLow, double CiHigh,
@@ -32,6 +39,17 @@ public sealed record EvaluationResult(string LoggingSource, string OutcomeModel,
     double? ValueUnderRandomization, double? BestPossibleValue);
 
 /// <summary>One pairwise comparison by one judge (judge/judgments.json).</summary>
+/// <param name="Judge">The judge's name (an outcome model or a chat model).</param>
+/// <param name="Method">The model whose texts are judged against the baseline's.</param>
+/// <param name="Baseline">The model it is compared with.</param>
+/// <param name="Rate">Win rate of the method over the baseline among valid judgments.</param>
+/// <param name="StdError">Standard error of the win rate.</param>
+/// <param name="Lower">Lower end of the win rate's 95% interval.</param>
+/// <param name="Upper">Upper end of the win rate's 95% interval.</param>
+/// <param name="Wins">Judgments that preferred the method.</param>
+/// <param name="Valid">Judgments that named a preference.</param>
+/// <param name="Invalid">Answers that could not be parsed (excluded from the rate).</param>
+/// <param name="Significant">True when the interval excludes 0.5.</param>
 /// <param name="Kind">"vs-ft", "pair" (two methods) or "confounding" (unconfounded over confounded).</param>
 public sealed record JudgeRow(string Judge, string Kind, string Method, string Baseline, double Rate, double StdError, double Lower, double Upper,
     int Wins, int Valid, int Invalid, bool Significant)

@@ -9,7 +9,7 @@ namespace CausalPreference.Pipeline;
 /// log P̂^R(X_i) (or log P^{f0}) for every text under a frozen model, computed once and cached in
 /// <c>CACHE/logp-&lt;fingerprint&gt;.json</c>, where the fingerprint covers the model's weights, the tokenizer, the
 /// context length, the texts and prompts. A cached table is reused without recomputation and recomputed when any
-/// of them changes. This is the "reference table" of SPEC §10.8, done once instead of every step.
+/// of them changes. This is the "reference table" of docs/math.md#reference-table, done once instead of every step.
 /// </summary>
 public static class ReferenceTable
 {

@@ -32,6 +32,10 @@ public sealed record RefutationRequest(DatasetSpec Spec, string ModelPath, Objec
     int Samples = 100, double ValidationFraction = 0.2, torch.Device? Device = null);
 
 /// <summary>Placebo check: trained on shuffled outcomes, the estimated lift over FT on held-out (shuffled) rows must have a CI covering 0.</summary>
+/// <param name="TrainRows">Rows the placebo model was trained on.</param>
+/// <param name="TestRows">Held-out rows the lift was estimated on.</param>
+/// <param name="ShuffledWithin">How the outcomes were permuted (over all rows, or within each experiment).</param>
+/// <param name="Lift">The estimated lift of the placebo model over FT.</param>
 /// <param name="EffectiveRows">The smaller effective sample size of the two models' importance weights (null for DM).</param>
 /// <param name="Verdict">PASS (CI covers 0), FAIL (it does not) or INCONCLUSIVE (fewer than <see cref="Refutation.MinEffectiveRows"/>
 /// effective rows: the estimator cannot see a lift, so covering 0 proves nothing).</param>
@@ -42,6 +46,16 @@ public sealed record PlaceboResult(int TrainRows, int TestRows, string ShuffledW
 }
 
 /// <summary>Subset stability: the same objective trained on two disjoint halves; their values on the same held-out rows.</summary>
+/// <param name="RowsA">Training rows of half A.</param>
+/// <param name="RowsB">Training rows of half B.</param>
+/// <param name="TestRows">Held-out rows all values are estimated on.</param>
+/// <param name="Ft">FT's value on those rows.</param>
+/// <param name="HalfA">The value of the model trained on half A.</param>
+/// <param name="HalfB">The value of the model trained on half B.</param>
+/// <param name="AMinusB">The paired difference V(A) − V(B).</param>
+/// <param name="LiftA">Half A's lift over FT.</param>
+/// <param name="LiftB">Half B's lift over FT.</param>
+/// <param name="EffectiveRows">The smallest effective sample size of the models' importance weights (null for DM).</param>
 /// <param name="Verdict">STABLE (the CI of V(A) − V(B) covers 0), UNSTABLE, or INCONCLUSIVE (degenerate weights, as for the placebo).</param>
 public sealed record StabilityResult(int RowsA, int RowsB, int TestRows, ValueRow Ft, ValueRow HalfA, ValueRow HalfB, LiftRow AMinusB, LiftRow LiftA, LiftRow LiftB,
     double? EffectiveRows, string Verdict)

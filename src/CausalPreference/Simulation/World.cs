@@ -18,7 +18,7 @@ namespace CausalPreference.Simulation;
 /// "secret garden for everyonee rescues" as highly as a real headline, so a model that breaks its grammar while keeping
 /// good phrases looks better under it than it is.</para>
 /// <para><b>Randomized data.</b> X ~ P^R independently of the reader; Y = g*(X) + Normal(0, sd), or Bernoulli(g*(X)).</para>
-/// <para><b>Confounded data</b> (SPEC §5.1, "haters"). A hidden trait U ~ Bernoulli(π). U = 0 readers see X ~ P^R;
+/// <para><b>Confounded data</b> (the paper's "haters"; docs/math.md#confounding). A hidden trait U ~ Bernoulli(π). U = 0 readers see X ~ P^R;
 /// U = 1 readers seek out the best texts and respond very negatively: Y = η(X) − effect·U + noise (continuous) or
 /// Y ~ Bernoulli(sigmoid(η(X) − effect·U)) (binary). Their exposure is q₁(x) ∝ P^R(x)·h(x)/(1 − h(x)), where h(x)
 /// rises linearly in g*(x) from <see cref="WorldConfig.ConfounderShareAtWorst"/> at the worst grammatical text to

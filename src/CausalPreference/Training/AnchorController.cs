@@ -13,6 +13,7 @@ public sealed class AnchorController
     readonly List<double> _window = new();
     int _steps;
 
+    /// <summary>A controller starting at λ = <see cref="OverlapOptions.InitialAnchorWeight"/>, adapting within the options' bounds.</summary>
     public AnchorController(OverlapOptions options)
     {
         _o = options;

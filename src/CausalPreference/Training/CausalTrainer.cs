@@ -20,7 +20,9 @@ public sealed record CausalData(
     IReadOnlyList<string>? TildeTexts = null, IReadOnlyList<string?>? TildePrompts = null, double[]? TildeF0Logp = null, double[]? TildeOutcomeHat = null,
     int[]? Groups = null, double[]? DesignLogp = null)
 {
+    /// <summary>n, the labelled rows.</summary>
     public int N => Texts.Count;
+    /// <summary>m, the X̃ samples (0 for CPO).</summary>
     public int M => TildeTexts?.Count ?? 0;
 
     /// <summary>The rows of each experiment, in experiment order (null without groups).</summary>

@@ -29,7 +29,9 @@ public sealed record OverlapOptions
     public int AdaptEvery { get; init; } = 4;
     /// <summary>Multiplicative change of λ per window.</summary>
     public double AdaptFactor { get; init; } = 2;
+    /// <summary>The smallest λ the controller lowers to.</summary>
     public double MinAnchorWeight { get; init; } = 0.05;
+    /// <summary>The largest λ the controller raises to.</summary>
     public double MaxAnchorWeight { get; init; } = 100;
     /// <summary>How many times over the run the held-out certificate is computed (checkpoint candidates).</summary>
     public int Evaluations { get; init; } = 10;

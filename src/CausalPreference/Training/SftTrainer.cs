@@ -5,12 +5,13 @@ using static TorchSharp.torch;
 namespace CausalPreference.Training;
 
 /// <summary>
-/// FT: causal-LM fine-tuning on the task texts (SPEC §5.2 item 1). The FT model is the FT baseline, the starting
+/// FT: causal-LM fine-tuning on the task texts (docs/math.md#training-defaults). The FT model is the FT baseline, the starting
 /// point of every causal objective and the estimate P̂^R of the randomization distribution.
 /// Loss = mean negative log-likelihood per target token (text tokens and EOS; BOS, prompts and padding masked).
 /// </summary>
 public static class SftTrainer
 {
+    /// <summary>Fine-tunes <paramref name="model"/> in place on <paramref name="train"/>, keeping the checkpoint with the lowest loss on <paramref name="validation"/>, and saves it with its logs in <paramref name="outDir"/>.</summary>
     public static TrainResult Train(CausalLM model, ITokenizer tok, IReadOnlyList<string> train, IReadOnlyList<string> validation,
         TrainerOptions opts, string outDir, string dataFingerprint, IProgress<TrainingProgress>? progress = null,
         CancellationToken ct = default, long stopAfterSteps = long.MaxValue, bool restartOnSettingsChange = false)

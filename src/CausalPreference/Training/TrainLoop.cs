@@ -25,13 +25,18 @@ public sealed record TrainCarry(Func<Dictionary<string, double>> Save, Action<IR
 public sealed record EvalOutput(double Loss, IReadOnlyDictionary<string, double>? Metrics = null);
 
 /// <summary>Summary of a finished run (also written to training.json).</summary>
+/// <param name="BestEpoch">The epoch of the kept checkpoint.</param>
+/// <param name="BestValidationLoss">The validation loss that selected it.</param>
+/// <param name="Steps">Optimizer steps taken, resumed steps included.</param>
+/// <param name="Resumed">True when the run continued from saved state.</param>
+/// <param name="StoppedEarly">True when the validation loss reached <see cref="TrainerOptions.StopAtValidationLoss"/> before the last epoch.</param>
 /// <param name="Epochs">One summary per validation pass (at each epoch end, and every <see cref="TrainerOptions.EvaluateEvery"/> steps).</param>
 /// <param name="BestStep">The step of the kept checkpoint.</param>
 public sealed record TrainResult(int BestEpoch, double BestValidationLoss, long Steps, bool Resumed, IReadOnlyList<Dictionary<string, double>> Epochs,
     bool StoppedEarly = false, long BestStep = 0);
 
 /// <summary>
-/// The optimization loop shared by FT and the causal objectives (the HF Trainer equivalent of SPEC §10.11):
+/// The optimization loop shared by FT and the causal objectives (the HF Trainer equivalent; docs/math.md#training-defaults):
 /// seeded shuffling per epoch, AdamW, linear decay, global grad-norm clipping, a validation pass after each epoch
 /// with the best checkpoint kept, a log line per step (train_log.jsonl), and resumable state in OUT/.state/.
 /// Determinism: the data order of epoch e comes from (seed, e) and the random stream of step s (dropout) from
@@ -46,6 +51,7 @@ public static class TrainLoop
                         List<Dictionary<string, double>> Epochs, bool Finished, bool StoppedEarly = false, long BestStep = 0,
                         Dictionary<string, double>? Carry = null);
 
+    /// <summary>Runs the loop over <paramref name="itemCount"/> items: <paramref name="step"/> returns each batch's loss, <paramref name="evaluate"/> the validation loss that selects the kept checkpoint.</summary>
     public static TrainResult Run(CausalLM model, ITokenizer tok, int itemCount, Func<StepContext, StepOutput> step,
         Func<EvalOutput>? evaluate, TrainerOptions opts, string outDir, string settingsFingerprint,
         IProgress<TrainingProgress>? progress = null, CancellationToken ct = default,

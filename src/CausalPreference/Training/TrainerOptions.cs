@@ -1,7 +1,7 @@
 namespace CausalPreference.Training;
 
 /// <summary>
-/// Optimization settings shared by FT and the causal objectives. Defaults are the paper's (SPEC §4): 3 epochs,
+/// Optimization settings shared by FT and the causal objectives. Defaults are the paper's (docs/math.md#training-defaults): 3 epochs,
 /// batch 4, AdamW lr 5e-5 (β 0.9/0.999, ε 1e-8, no weight decay), linear decay to 0 without warmup, grad-norm clip 1.0, seed 42.
 /// </summary>
 public sealed record TrainerOptions

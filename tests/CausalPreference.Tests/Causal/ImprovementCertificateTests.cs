@@ -5,7 +5,7 @@ namespace CausalPreference.Tests.Causal;
 public class ImprovementCertificateTests
 {
     [Fact]
-    public void Matches_a_hand_computation_on_four_rows()
+    public void MatchesAHandComputationOnFourRows()
     {
         // ratios written out directly: r^f = (2, 0.5, 1, 1), r^FT = (1, 1, 0.5, 2); Y − c with c = 1: (4, 2, 3, 1)
         double[] design = [Math.Log(0.1), Math.Log(0.2), Math.Log(0.4), Math.Log(0.3)];
@@ -32,7 +32,7 @@ public class ImprovementCertificateTests
     }
 
     [Fact]
-    public void Is_unbiased_for_the_improvement_when_text_off_the_support_gets_the_floor()
+    public void IsUnbiasedForTheImprovementWhenTextOffTheSupportGetsTheFloor()
     {
         // Support {0, 1, 2} with P^R; FT and the policy both leak mass to text the data never shows (outcome = floor).
         double[] pr = [0.5, 0.3, 0.2], ft = [0.45, 0.25, 0.2], f = [0.2, 0.3, 0.4], g = [2.0, 3.0, 6.0];
@@ -56,7 +56,7 @@ public class ImprovementCertificateTests
     }
 
     [Fact]
-    public void Says_not_estimable_when_one_row_carries_the_weights()
+    public void SaysNotEstimableWhenOneRowCarriesTheWeights()
     {
         double[] design = Enumerable.Repeat(Math.Log(0.01), 20).ToArray();
         double[] ft = design.ToArray();

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace CausalPreference.Tests.Causal;
 
-/// <summary>SPEC §11 reference-compat losses (n = 1000) and the reference sequence score; quirks checked against naive loops.</summary>
+/// <summary>Double-precision test vectors of the reference-compat losses (n = 1000) and the reference sequence score; quirks checked against naive loops.</summary>
 public class ReferenceCompatTests
 {
     static readonly double[] Lf = { -50, -60, -55, -70 };
@@ -111,7 +111,7 @@ public class ReferenceCompatTests
         using var g = tensor(G);
         using var loss = ReferenceCompat.Loss(lf, l0, y, g, ReferenceCompatOptions.Cpo(1000) with { UsePrEst = true });
         loss.backward();
-        // d/dℓ^f_k of mean_i s_i Y_i = s_k (Y_k − Σ s Y) / 4 = (SPEC SN CPO gradient) / 4
+        // d/dℓ^f_k of mean_i s_i Y_i = s_k (Y_k − Σ s Y) / 4 = (the self-normalized CPO gradient) / 4
         var grad = lf.grad!.data<double>().ToArray();
         double[] spec = { 2.325435, -0.438914, 2.093650, -3.980171 };
         for (int i = 0; i < 4; i++) Assert.Equal(spec[i] / 4, grad[i], 1e-6);

@@ -12,7 +12,7 @@ public class WithinExperimentTests
     static readonly double[] Y = [1.0, 4.0, 2.0, 6.0, 2.0];
 
     [Fact]
-    public void Cpo_self_normalizes_inside_each_experiment_and_averages_the_experiments()
+    public void CpoSelfNormalizesInsideEachExperimentAndAveragesTheExperiments()
     {
         // experiment 7: weights (1, 2, 5)/8 → (1 + 8 + 10)/8 = 19/8; experiment 2: (3, 1)/4 → (18 + 2)/4 = 5; mean = (19/8 + 5)/2
         double expected = (19.0 / 8 + 5.0) / 2;
@@ -33,7 +33,7 @@ public class WithinExperimentTests
     }
 
     [Fact]
-    public void Horvitz_Thompson_averages_each_experiments_own_mean()
+    public void HorvitzThompsonAveragesEachExperimentsOwnMean()
     {
         // experiment 7: (1·1 + 2·4 + 5·2)/3 = 19/3; experiment 2: (3·6 + 1·2)/2 = 10
         using var lp = tensor(D);
@@ -43,7 +43,7 @@ public class WithinExperimentTests
     }
 
     [Fact]
-    public void Dr_cpo_corrects_within_experiments_and_keeps_the_unlabelled_term_pooled()
+    public void DrCpoCorrectsWithinExperimentsAndKeepsTheUnlabelledTermPooled()
     {
         double[] gHat = [1.0, 1.0, 1.0, 2.0, 2.0];
         // residuals (0, 3, 1 | 4, 0): experiment 7 → (0 + 6 + 5)/8 = 11/8, experiment 2 → 12/4 = 3; X̃ term: ratios (1, 3) on ĝ (2, 6) → (2 + 18)/4 = 5
@@ -54,14 +54,14 @@ public class WithinExperimentTests
     }
 
     [Fact]
-    public void Groups_of_the_wrong_length_are_refused()
+    public void GroupsOfTheWrongLengthAreRefused()
     {
         using var lp = tensor(D);
         Assert.Throws<ArgumentException>(() => Objectives.Compute(ObjectiveKind.Cpo, new ObjectiveInputs(lp, zeros(5, ScalarType.Float64), tensor(Y), Groups: [1, 2])));
     }
 
     [Fact]
-    public void Grouped_diagnostics_sum_the_experiments_effective_rows()
+    public void GroupedDiagnosticsSumTheExperimentsEffectiveRows()
     {
         // experiment 7: (1 + 2 + 5)² / (1 + 4 + 25) = 64/30; experiment 2: 16/10
         var d = WeightDiagnostics.FromGroupedLogWeights(D, [[0, 1, 2], [3, 4]]);
@@ -72,7 +72,7 @@ public class WithinExperimentTests
     }
 
     [Fact]
-    public void Certificate_within_experiments_matches_a_hand_computation()
+    public void CertificateWithinExperimentsMatchesAHandComputation()
     {
         // three experiments of two rows; design 1/2 each; policy − FT log-ratios give within-experiment policy shares
         int[] g = [0, 0, 1, 1, 2, 2];
@@ -97,7 +97,7 @@ public class WithinExperimentTests
     }
 
     [Fact]
-    public void Certificate_within_experiments_is_unbiased_and_covers()
+    public void CertificateWithinExperimentsIsUnbiasedAndCovers()
     {
         // a population of experiments, each testing 3 texts with true means; Y = true mean + noise; the policy's shares fixed
         var rng = new Random(3);

@@ -8,7 +8,7 @@ public sealed class DatasetLoadTests : IDisposable
     public void Dispose() => _tmp.Dispose();
 
     [Fact]
-    public void Loads_All_Roles_From_Csv()
+    public void LoadsAllRolesFromCsv()
     {
         var p = _tmp.Text("all.csv", "id,text,prompt,y,lp,w,g\n1,\"Hello, world\",Say hi,2.5,-1.25,2,A\n2,Bye,,-0.5,-3,0.5,B\n3,  spaced  ,Say hi,1e1,0,1,A\n");
         var ds = DirectOutcomeDataset.Load(new DatasetSpec(p, "text")
@@ -35,7 +35,7 @@ public sealed class DatasetLoadTests : IDisposable
     }
 
     [Fact]
-    public void Binomial_Outcome_Is_Rate_Weighted_By_Impressions_Times_Weight()
+    public void BinomialOutcomeIsRateWeightedByImpressionsTimesWeight()
     {
         var p = _tmp.Text("b.csv", "h,c,m,w\na,3,40,1\nb,0,7,2.5\nc,5,5,1\n");
         var ds = DirectOutcomeDataset.Load(new DatasetSpec(p, "h") { ClicksColumn = "c", ImpressionsColumn = "m", WeightColumn = "w" });
@@ -50,7 +50,7 @@ public sealed class DatasetLoadTests : IDisposable
     }
 
     [Fact]
-    public void Direction_Orients_The_Outcome()
+    public void DirectionOrientsTheOutcome()
     {
         var p = _tmp.Text("o.csv", "text,y\na,2\nb,-3\nc,0\n");
         var up = DirectOutcomeDataset.Load(new DatasetSpec(p, "text") { OutcomeColumn = "y", HigherIsBetter = true });
@@ -68,7 +68,7 @@ public sealed class DatasetLoadTests : IDisposable
     [InlineData("1\n2\n1\n2", OutcomeKind.Auto, OutcomeKind.Continuous)]
     [InlineData("0\n0.5\n1\n0", OutcomeKind.Auto, OutcomeKind.Continuous)]
     [InlineData("0\n1\n1\n0", OutcomeKind.Continuous, OutcomeKind.Continuous)]
-    public void Kind_Resolution(string ys, OutcomeKind asked, OutcomeKind resolved)
+    public void KindResolution(string ys, OutcomeKind asked, OutcomeKind resolved)
     {
         var lines = ys.Split('\n').Select((y, i) => $"t{i},{y}");
         var p = _tmp.Text($"k{Guid.NewGuid():N}.csv", "text,y\n" + string.Join("\n", lines) + "\n");
@@ -77,7 +77,7 @@ public sealed class DatasetLoadTests : IDisposable
     }
 
     [Fact]
-    public void JsonLines_Boolean_And_Numeric_Outcomes()
+    public void JsonLinesBooleanAndNumericOutcomes()
     {
         var p = _tmp.Text("j.jsonl", "{\"text\":\"a\",\"y\":true}\n{\"text\":\"b\",\"y\":false}\n{\"text\":\"c\",\"y\":1}\n");
         var ds = DirectOutcomeDataset.Load(new DatasetSpec(p, "text") { OutcomeColumn = "y" });
@@ -86,7 +86,7 @@ public sealed class DatasetLoadTests : IDisposable
     }
 
     [Fact]
-    public void TextOnly_Spec_Loads_Without_Outcome()
+    public void TextOnlySpecLoadsWithoutOutcome()
     {
         var p = _tmp.Text("t.csv", "text\nonly text\nmore text\n");
         var ds = DirectOutcomeDataset.Load(new DatasetSpec(p, "text") { RequireOutcome = false });
@@ -97,7 +97,7 @@ public sealed class DatasetLoadTests : IDisposable
     }
 
     [Fact]
-    public void FromTable_Validates_InMemory_Tables()
+    public void FromTableValidatesInMemoryTables()
     {
         var t = new Table("mem", new[] { "text", "y" }, new[] { new string?[] { "a", "1" }, new string?[] { "b", "0" } });
         var ds = DirectOutcomeDataset.FromTable(t, new DatasetSpec("mem", "text") { OutcomeColumn = "y" });

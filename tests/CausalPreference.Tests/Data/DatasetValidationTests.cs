@@ -28,7 +28,7 @@ public sealed class DatasetValidationTests : IDisposable
     static DatasetSpec Basic(string p) => new(p, "text") { OutcomeColumn = "y" };
 
     [Fact]
-    public void Missing_Column_SuggestsClosest_AndListsAvailable()
+    public void MissingColumnSuggestsClosestAndListsAvailable()
     {
         var e = Refused("text,outcome_score,other\na,1,x\nb,2,y\n", p => new DatasetSpec(p, "text") { OutcomeColumn = "Outcome_Scor" });
         At(e, 0, "Outcome_Scor");
@@ -37,7 +37,7 @@ public sealed class DatasetValidationTests : IDisposable
     }
 
     [Fact]
-    public void Missing_Column_Suggests_Header_Name_With_Stray_Space()
+    public void MissingColumnSuggestsHeaderNameWithStraySpace()
     {
         var e = Refused("text, y\na,1\nb,2\n", Basic);
         At(e, 0, "y");
@@ -45,7 +45,7 @@ public sealed class DatasetValidationTests : IDisposable
     }
 
     [Fact]
-    public void Missing_Column_NoCloseMatch_StillListsColumns()
+    public void MissingColumnNoCloseMatchStillListsColumns()
     {
         var e = Refused("text,y\na,1\nb,2\n", p => new DatasetSpec(p, "text") { OutcomeColumn = "y", GroupColumn = "campaign_identifier" });
         At(e, 0, "campaign_identifier");
@@ -61,7 +61,7 @@ public sealed class DatasetValidationTests : IDisposable
     [InlineData("-Infinity", "not a finite number")]
     [InlineData("", "empty")]
     [InlineData("   ", "empty")]
-    public void Bad_Outcome_Refused(string value, string says)
+    public void BadOutcomeRefused(string value, string says)
     {
         var e = Refused($"text,y\na,1\nb,\"{value}\"\nc,0\n", Basic);
         At(e, 2, "y");
@@ -72,7 +72,7 @@ public sealed class DatasetValidationTests : IDisposable
     [InlineData("")]
     [InlineData("   ")]
     [InlineData("\t")]
-    public void Blank_Text_Refused(string text)
+    public void BlankTextRefused(string text)
     {
         var e = Refused($"text,y\na,1\nb,0\n\"{text}\",1\n", Basic);
         At(e, 3, "text");
@@ -85,7 +85,7 @@ public sealed class DatasetValidationTests : IDisposable
     [InlineData("-Infinity", "finite")]
     [InlineData("x", "not a number")]
     [InlineData("", "empty")]
-    public void Bad_LogPropensity_Refused(string value, string says)
+    public void BadLogPropensityRefused(string value, string says)
     {
         var e = Refused($"text,y,lp\na,1,-1\nb,0,{value}\n", p => Basic(p) with { LogPropensityColumn = "lp" });
         At(e, 2, "lp");
@@ -97,7 +97,7 @@ public sealed class DatasetValidationTests : IDisposable
     [InlineData("NaN", "finite")]
     [InlineData("Infinity", "finite")]
     [InlineData("", "empty")]
-    public void Bad_Weight_Refused(string value, string says)
+    public void BadWeightRefused(string value, string says)
     {
         var e = Refused($"text,y,w\na,1,2\nb,0,1\nc,1,{value}\n", p => Basic(p) with { WeightColumn = "w" });
         At(e, 3, "w");
@@ -105,7 +105,7 @@ public sealed class DatasetValidationTests : IDisposable
     }
 
     [Fact]
-    public void Zero_Weight_Refused_SayingWhatToDo()
+    public void ZeroWeightRefusedSayingWhatToDo()
     {
         var e = Refused("text,y,w\na,1,2\nb,0,0\n", p => Basic(p) with { WeightColumn = "w" });
         At(e, 2, "w");
@@ -115,7 +115,7 @@ public sealed class DatasetValidationTests : IDisposable
     static DatasetSpec Binomial(string p) => new(p, "h") { ClicksColumn = "c", ImpressionsColumn = "m" };
 
     [Fact]
-    public void Clicks_Above_Impressions_Refused()
+    public void ClicksAboveImpressionsRefused()
     {
         var e = Refused("h,c,m\na,1,10\nb,11,10\n", Binomial);
         At(e, 2, "c");
@@ -123,7 +123,7 @@ public sealed class DatasetValidationTests : IDisposable
     }
 
     [Fact]
-    public void Negative_Clicks_Refused()
+    public void NegativeClicksRefused()
     {
         var e = Refused("h,c,m\na,1,10\nb,-1,10\n", Binomial);
         At(e, 2, "c");
@@ -133,7 +133,7 @@ public sealed class DatasetValidationTests : IDisposable
     [Theory]
     [InlineData("0")]
     [InlineData("-5")]
-    public void NonPositive_Impressions_Refused(string m)
+    public void NonPositiveImpressionsRefused(string m)
     {
         var e = Refused($"h,c,m\na,1,10\nb,0,{m}\n", Binomial);
         At(e, 2, "m");
@@ -141,14 +141,14 @@ public sealed class DatasetValidationTests : IDisposable
     }
 
     [Fact]
-    public void NonNumeric_Clicks_Refused()
+    public void NonNumericClicksRefused()
     {
         var e = Refused("h,c,m\na,1,10\nb,n/a,10\n", Binomial);
         At(e, 2, "c");
     }
 
     [Fact]
-    public void Binary_Kind_With_1_2_Coding_Refused_SayingRecode()
+    public void BinaryKindWith12CodingRefusedSayingRecode()
     {
         var e = Refused("text,y\na,1\nb,2\nc,1\n", p => Basic(p) with { Kind = OutcomeKind.Binary });
         At(e, 2, "y");
@@ -156,7 +156,7 @@ public sealed class DatasetValidationTests : IDisposable
     }
 
     [Fact]
-    public void All_Outcomes_Equal_Refused_NothingToLearn()
+    public void AllOutcomesEqualRefusedNothingToLearn()
     {
         var e = Refused("text,y\na,3\nb,3.0\nc,3\n", Basic);
         Assert.Equal("y", e.Column);
@@ -165,7 +165,7 @@ public sealed class DatasetValidationTests : IDisposable
     }
 
     [Fact]
-    public void All_Binomial_Rates_Equal_Refused()
+    public void AllBinomialRatesEqualRefused()
     {
         var e = Refused("h,c,m\na,0,10\nb,0,20\n", Binomial);
         Assert.Contains("nothing to learn", e.Message);
@@ -173,7 +173,7 @@ public sealed class DatasetValidationTests : IDisposable
     }
 
     [Fact]
-    public void Single_Row_Refused()
+    public void SingleRowRefused()
     {
         var e = Refused("text,y\na,1\n", Basic);
         At(e, 1, "text");
@@ -181,21 +181,21 @@ public sealed class DatasetValidationTests : IDisposable
     }
 
     [Fact]
-    public void Header_Only_Refused()
+    public void HeaderOnlyRefused()
     {
         var e = Refused("text,y\n", Basic);
         Assert.Contains("0 data rows", e.Message);
     }
 
     [Fact]
-    public void Empty_Group_Refused()
+    public void EmptyGroupRefused()
     {
         var e = Refused("text,y,g\na,1,t1\nb,0,\n", p => Basic(p) with { GroupColumn = "g" });
         At(e, 2, "g");
     }
 
     [Fact]
-    public void Spec_Conflicts_Refused()
+    public void SpecConflictsRefused()
     {
         Refused("h,c,m,y\na,1,2,1\nb,0,2,0\n", p => Binomial(p) with { OutcomeColumn = "y" });
         Refused("h,c,m\na,1,2\nb,0,2\n", p => new DatasetSpec(p, "h") { ClicksColumn = "c" });
@@ -206,7 +206,7 @@ public sealed class DatasetValidationTests : IDisposable
     }
 
     [Fact]
-    public void Ragged_Row_Refused_Through_Load()
+    public void RaggedRowRefusedThroughLoad()
     {
         var e = Refused("text,y\na,1\nb,0,9\n", Basic);
         Assert.Equal(2, e.Row);
@@ -214,7 +214,7 @@ public sealed class DatasetValidationTests : IDisposable
     }
 
     [Fact]
-    public void Missing_Text_In_JsonLines_Is_Empty_Text()
+    public void MissingTextInJsonLinesIsEmptyText()
     {
         var p = _tmp.Text("m.jsonl", "{\"text\":\"a\",\"y\":1}\n{\"y\":0}\n");
         var e = Assert.Throws<InputException>(() => DirectOutcomeDataset.Load(Basic(p)));

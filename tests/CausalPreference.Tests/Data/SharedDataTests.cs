@@ -7,7 +7,7 @@ namespace CausalPreference.Tests.Data;
 public sealed class SharedDataTests(ITestOutputHelper output)
 {
     [SharedDataFact("upworthy_headlines_2013_2014.csv")]
-    public void Upworthy_Loads_As_Binomial_And_GroupSplit_Keeps_Tests_Together()
+    public void UpworthyLoadsAsBinomialAndGroupSplitKeepsTestsTogether()
     {
         var path = TestData.File("upworthy_headlines_2013_2014.csv")!;
         var ds = DirectOutcomeDataset.Load(new DatasetSpec(path, "headline")
@@ -25,7 +25,7 @@ public sealed class SharedDataTests(ITestOutputHelper output)
     }
 
     [SharedDataFact("emobank_reader.csv")]
-    public void EmoBank_Loads_Every_Row()
+    public void EmoBankLoadsEveryRow()
     {
         var path = TestData.File("emobank_reader.csv")!;
         var ds = DirectOutcomeDataset.Load(new DatasetSpec(path, "text") { OutcomeColumn = "V" });

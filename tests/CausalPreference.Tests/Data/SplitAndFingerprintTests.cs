@@ -25,7 +25,7 @@ public sealed class SplitAndFingerprintTests : IDisposable
     static int[] Ix(DirectOutcomeDataset d) => d.Rows.Select(r => r.Index).ToArray();
 
     [Fact]
-    public void RowSplit_IsDeterministic_Partitions_And_HasTheRequestedSize()
+    public void RowSplitIsDeterministicPartitionsAndHasTheRequestedSize()
     {
         var ds = Make(50);
         var (tr, va) = ds.Split(0.2);
@@ -45,7 +45,7 @@ public sealed class SplitAndFingerprintTests : IDisposable
     }
 
     [Fact]
-    public void RowSplit_Keeps_Both_Sides_NonEmpty_For_Extreme_Fractions()
+    public void RowSplitKeepsBothSidesNonEmptyForExtremeFractions()
     {
         var ds = Make(3);
         Assert.Single(ds.Split(0.01).Validation.Rows);
@@ -53,7 +53,7 @@ public sealed class SplitAndFingerprintTests : IDisposable
     }
 
     [Fact]
-    public void GroupSplit_Keeps_Each_Group_On_One_Side()
+    public void GroupSplitKeepsEachGroupOnOneSide()
     {
         var sizes = new[] { 1, 5, 2, 8, 3, 3, 1, 4, 6, 2, 7, 1, 2, 3, 2 };
         var groupOf = sizes.SelectMany((s, g) => Enumerable.Repeat($"grp{g}", s)).ToArray();
@@ -72,7 +72,7 @@ public sealed class SplitAndFingerprintTests : IDisposable
     }
 
     [Fact]
-    public void GroupSplit_Is_Independent_Of_Row_Order()
+    public void GroupSplitIsIndependentOfRowOrder()
     {
         var a = Make(40, i => $"g{i % 10}", name: "a.csv");
         var b = Make(40, i => $"g{(39 - i) % 10}", name: "b.csv");
@@ -82,7 +82,7 @@ public sealed class SplitAndFingerprintTests : IDisposable
     }
 
     [Fact]
-    public void GroupSplit_With_One_Group_Refused()
+    public void GroupSplitWithOneGroupRefused()
     {
         var ds = Make(6, _ => "only");
         var e = Assert.Throws<InputException>(() => ds.Split(0.5));
@@ -95,13 +95,13 @@ public sealed class SplitAndFingerprintTests : IDisposable
     [InlineData(1.0)]
     [InlineData(-0.1)]
     [InlineData(double.NaN)]
-    public void Split_Fraction_Out_Of_Range_Refused(double f)
+    public void SplitFractionOutOfRangeRefused(double f)
     {
         Assert.Throws<InputException>(() => Make(10).Split(f));
     }
 
     [Fact]
-    public void Subset_Takes_Positions_And_Keeps_Index()
+    public void SubsetTakesPositionsAndKeepsIndex()
     {
         var ds = Make(10);
         var (tr, _) = ds.Split(0.3);
@@ -112,7 +112,7 @@ public sealed class SplitAndFingerprintTests : IDisposable
     }
 
     [Fact]
-    public void Fingerprint_Is_Stable_And_Changes_With_Content()
+    public void FingerprintIsStableAndChangesWithContent()
     {
         var a = Make(5, name: "a.csv");
         var a2 = Make(5, name: "a2.csv"); // same content, other path
@@ -127,7 +127,7 @@ public sealed class SplitAndFingerprintTests : IDisposable
     }
 
     [Fact]
-    public void Fingerprint_Changes_When_Text_Changes()
+    public void FingerprintChangesWhenTextChanges()
     {
         var p1 = _tmp.Text("t1.csv", "text,y\nab,1\nc,0\n");
         var p2 = _tmp.Text("t2.csv", "text,y\na,1\nbc,0\n"); // same concatenation, different split between rows

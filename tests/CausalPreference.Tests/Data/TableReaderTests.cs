@@ -12,7 +12,7 @@ public sealed class TableReaderTests : IDisposable
     public void Dispose() => _tmp.Dispose();
 
     [Fact]
-    public void Csv_QuotingDoubledQuotesAndEmbeddedDelimiters()
+    public void CsvQuotingDoubledQuotesAndEmbeddedDelimiters()
     {
         var p = _tmp.Text("q.csv", "text,y\n\"a, b\",1\n\"say \"\"hi\"\"\",2\nplain,3\n\"\",4\n");
         var t = TableReader.Read(p);
@@ -26,7 +26,7 @@ public sealed class TableReaderTests : IDisposable
     }
 
     [Fact]
-    public void Csv_CrlfBomAndQuotedNewlines()
+    public void CsvCrlfBomAndQuotedNewlines()
     {
         var body = "text,y\r\n\"line one\r\nline two\",1\r\nsecond,2\r\n";
         var bytes = new byte[] { 0xEF, 0xBB, 0xBF }.Concat(Encoding.UTF8.GetBytes(body)).ToArray();
@@ -38,7 +38,7 @@ public sealed class TableReaderTests : IDisposable
     }
 
     [Fact]
-    public void Csv_NoTrailingNewline_TrailingBlankLinesIgnored_NonAscii()
+    public void CsvNoTrailingNewlineTrailingBlankLinesIgnoredNonAscii()
     {
         var t = TableReader.Read(_tmp.Text("n.csv", "text,y\nnaïve café ☕,1\nb,2"));
         Assert.Equal(2, t.RowCount);
@@ -48,7 +48,7 @@ public sealed class TableReaderTests : IDisposable
     }
 
     [Fact]
-    public void Tsv_ReadsTabs()
+    public void TsvReadsTabs()
     {
         var t = TableReader.Read(_tmp.Text("t.tsv", "text\ty\nhello, world\t0.5\n"));
         Assert.Equal("hello, world", t.Get(0, "text"));
@@ -56,7 +56,7 @@ public sealed class TableReaderTests : IDisposable
     }
 
     [Fact]
-    public void JsonLines_ScalarTypesAndMissingKeys()
+    public void JsonLinesScalarTypesAndMissingKeys()
     {
         var p = _tmp.Text("a.jsonl", "{\"text\":\"hi \\\"there\\\"\",\"y\":1.5e1,\"ok\":true}\n\n{\"text\":\"b\",\"y\":-2,\"ok\":false,\"extra\":null}\r\n{\"y\":3,\"text\":\"c\"}\n");
         var t = TableReader.Read(p);
@@ -72,14 +72,14 @@ public sealed class TableReaderTests : IDisposable
     }
 
     [Fact]
-    public void Ndjson_ExtensionAccepted()
+    public void NdjsonExtensionAccepted()
     {
         var t = TableReader.Read(_tmp.Text("a.NDJSON", "{\"text\":\"a\"}\n{\"text\":\"b\"}\n"));
         Assert.Equal(2, t.RowCount);
     }
 
     [Fact]
-    public async Task Parquet_RoundTrip_StringsDoublesIntsBoolsNulls()
+    public async Task ParquetRoundTripStringsDoublesIntsBoolsNulls()
     {
         var schema = new ParquetSchema(new DataField<string>("text"), new DataField<double?>("y"), new DataField<long>("n"), new DataField<bool>("b"), new DataField<float>("f"));
         var p = _tmp.PathOf("t.parquet");
@@ -106,7 +106,7 @@ public sealed class TableReaderTests : IDisposable
     }
 
     [Fact]
-    public void Missing_File_Refused()
+    public void MissingFileRefused()
     {
         var p = _tmp.PathOf("nope.csv");
         var e = Assert.Throws<InputException>(() => TableReader.Read(p));
@@ -117,7 +117,7 @@ public sealed class TableReaderTests : IDisposable
     [Theory]
     [InlineData("e.csv")]
     [InlineData("e.jsonl")]
-    public void Empty_File_Refused(string name)
+    public void EmptyFileRefused(string name)
     {
         var p = _tmp.Text(name, "");
         var e = Assert.Throws<InputException>(() => TableReader.Read(p));
@@ -126,21 +126,21 @@ public sealed class TableReaderTests : IDisposable
     }
 
     [Fact]
-    public void BlankOnly_Csv_IsEmpty()
+    public void BlankOnlyCsvIsEmpty()
     {
         var e = Assert.Throws<InputException>(() => TableReader.Read(_tmp.Text("b.csv", "\n\r\n")));
         Assert.Contains("empty", e.Message);
     }
 
     [Fact]
-    public void Unknown_Extension_Refused()
+    public void UnknownExtensionRefused()
     {
         var e = Assert.Throws<InputException>(() => TableReader.Read(_tmp.Text("x.xlsx", "a")));
         Assert.Contains(".csv", e.Message);
     }
 
     [Fact]
-    public void Duplicate_Column_Refused()
+    public void DuplicateColumnRefused()
     {
         var e = Assert.Throws<InputException>(() => TableReader.Read(_tmp.Text("d.csv", "text,y,text\na,1,b\n")));
         Assert.Equal(0, e.Row);
@@ -150,7 +150,7 @@ public sealed class TableReaderTests : IDisposable
     }
 
     [Fact]
-    public void Ragged_Row_TooMany_Refused_WithDataRowNumber()
+    public void RaggedRowTooManyRefusedWithDataRowNumber()
     {
         // The quoted newline in row 1 makes row 3 start on line 5; the reported row is the data-row number 3.
         var e = Assert.Throws<InputException>(() => TableReader.Read(_tmp.Text("r.csv", "text,y\n\"a\nb\",1\nc,2\nd,3,extra\n")));
@@ -161,7 +161,7 @@ public sealed class TableReaderTests : IDisposable
     }
 
     [Fact]
-    public void Ragged_Row_TooFew_Refused()
+    public void RaggedRowTooFewRefused()
     {
         var e = Assert.Throws<InputException>(() => TableReader.Read(_tmp.Text("r.tsv", "text\ty\tz\na\t1\t2\nb\t1\n")));
         Assert.Equal(2, e.Row);
@@ -170,7 +170,7 @@ public sealed class TableReaderTests : IDisposable
     }
 
     [Fact]
-    public void Blank_Line_Between_Rows_Refused()
+    public void BlankLineBetweenRowsRefused()
     {
         var e = Assert.Throws<InputException>(() => TableReader.Read(_tmp.Text("bl.csv", "text,y\na,1\n\nb,2\n")));
         Assert.Equal(2, e.Row);
@@ -178,7 +178,7 @@ public sealed class TableReaderTests : IDisposable
     }
 
     [Fact]
-    public void Unterminated_Quote_Refused()
+    public void UnterminatedQuoteRefused()
     {
         var e = Assert.Throws<InputException>(() => TableReader.Read(_tmp.Text("u.csv", "text,y\na,1\n\"never closed,2\n")));
         Assert.Equal(2, e.Row);
@@ -186,14 +186,14 @@ public sealed class TableReaderTests : IDisposable
     }
 
     [Fact]
-    public void Text_After_Closing_Quote_Refused()
+    public void TextAfterClosingQuoteRefused()
     {
         var e = Assert.Throws<InputException>(() => TableReader.Read(_tmp.Text("s.csv", "text,y\n\"ab\"c,1\n")));
         Assert.Equal(1, e.Row);
     }
 
     [Fact]
-    public void Invalid_Utf8_Refused_NamingTheRow()
+    public void InvalidUtf8RefusedNamingTheRow()
     {
         // row 1 spans two lines (quoted newline); the bad byte 0xFF is in data row 2 (line 4).
         var head = Encoding.UTF8.GetBytes("text,y\n\"ok\nok\",1\nbad");
@@ -207,7 +207,7 @@ public sealed class TableReaderTests : IDisposable
     }
 
     [Fact]
-    public void Invalid_Utf8_InJsonLines_NamesTheObject()
+    public void InvalidUtf8InJsonLinesNamesTheObject()
     {
         var bytes = Encoding.UTF8.GetBytes("{\"text\":\"a\"}\n\n{\"text\":\"").Concat(new byte[] { 0xC3, 0x28 }).Concat(Encoding.UTF8.GetBytes("\"}\n")).ToArray();
         var e = Assert.Throws<InputException>(() => TableReader.Read(_tmp.Bytes("bad.jsonl", bytes)));
@@ -215,7 +215,7 @@ public sealed class TableReaderTests : IDisposable
     }
 
     [Fact]
-    public void Utf16_File_Refused_WithAdvice()
+    public void Utf16FileRefusedWithAdvice()
     {
         var bytes = Encoding.Unicode.GetPreamble().Concat(Encoding.Unicode.GetBytes("text,y\na,1\n")).ToArray();
         var e = Assert.Throws<InputException>(() => TableReader.Read(_tmp.Bytes("w.csv", bytes)));
@@ -223,7 +223,7 @@ public sealed class TableReaderTests : IDisposable
     }
 
     [Fact]
-    public void JsonLines_BadLines_Refused()
+    public void JsonLinesBadLinesRefused()
     {
         var e1 = Assert.Throws<InputException>(() => TableReader.Read(_tmp.Text("a.jsonl", "{\"text\":\"a\"}\n{\"text\": [1,2]}\n")));
         Assert.Equal(2, e1.Row);

@@ -22,7 +22,7 @@ public sealed class TableWriterTests : IDisposable
     [InlineData("out.csv")]
     [InlineData("out.tsv")]
     [InlineData("out.jsonl")]
-    public void RoundTrips_Through_TableReader(string name)
+    public void RoundTripsThroughTableReader(string name)
     {
         var p = _tmp.PathOf(name);
         TableWriter.Write(p, Cols, Rows);
@@ -43,7 +43,7 @@ public sealed class TableWriterTests : IDisposable
     }
 
     [Fact]
-    public void Csv_Quotes_Exactly_Where_Needed()
+    public void CsvQuotesExactlyWhereNeeded()
     {
         var p = _tmp.PathOf("q.csv");
         TableWriter.Write(p, new[] { "a", "b" }, new[] { new object?[] { "x,y", "ok" }, new object?[] { "say \"hi\"", 2.5 } });
@@ -52,7 +52,7 @@ public sealed class TableWriterTests : IDisposable
     }
 
     [Fact]
-    public void Wrong_Row_Length_Throws_And_Leaves_No_File()
+    public void WrongRowLengthThrowsAndLeavesNoFile()
     {
         var p = _tmp.PathOf("bad.csv");
         Assert.Throws<ArgumentException>(() => TableWriter.Write(p, new[] { "a", "b" }, new[] { new object?[] { "x" } }));
@@ -61,7 +61,7 @@ public sealed class TableWriterTests : IDisposable
     }
 
     [Fact]
-    public void Unknown_Extension_Refused()
+    public void UnknownExtensionRefused()
     {
         Assert.Throws<InputException>(() => TableWriter.Write(_tmp.PathOf("x.xlsx"), new[] { "a" }, Array.Empty<object?[]>()));
     }

@@ -12,7 +12,7 @@ public class WithinExperimentCliTests
     }
 
     [Fact]
-    public void Grouped_ab_tests_train_within_experiments_by_default()
+    public void GroupedAbTestsTrainWithinExperimentsByDefault()
     {
         var d = Path.Combine(Path.GetTempPath(), "cpo-wx-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(d);

@@ -13,11 +13,11 @@ public class AgreementTests
     };
 
     [Fact]
-    public void Fleiss_kappa_matches_the_wikipedia_example()
+    public void FleissKappaMatchesTheWikipediaExample()
     {
         double k = Agreement.FleissKappa(Wiki);
         Assert.Equal(0.210, Math.Round(k, 3));
-        // Independent evaluation of the SPEC §10.16 formula with its published intermediates: P̄ = 0.378, P̄e = 0.213.
+        // Independent evaluation of the Fleiss formula (docs/math.md#agreement) with its published intermediates: P̄ = 0.378, P̄e = 0.213.
         int N = 10, n = 14, K = 5;
         double pBar = 0; var p = new double[K];
         for (int i = 0; i < N; i++)
@@ -33,7 +33,7 @@ public class AgreementTests
     }
 
     [Fact]
-    public void Fleiss_kappa_from_labels_handles_unequal_rater_counts()
+    public void FleissKappaFromLabelsHandlesUnequalRaterCounts()
     {
         // Hand computation: P1 = 1/3, P2 = 1 (item 3 has one rating: excluded from P̄) → P̄ = 2/3;
         // p_a = mean(2/3, 1, 0) = 5/9, p_b = 4/9 → P̄e = 41/81; κ = (54/81 − 41/81)/(40/81) = 13/40.
@@ -42,7 +42,7 @@ public class AgreementTests
     }
 
     [Fact]
-    public void Fleiss_kappa_extremes()
+    public void FleissKappaExtremes()
     {
         Assert.Equal(1.0, Agreement.FleissKappa(new[] { new[] { true, true }, new[] { false, false }, new[] { true, true } }), 12);
         // Perfect disagreement between two raters on a balanced binary item set: P̄ = 0, P̄e = 1/2 → κ = −1.
@@ -51,7 +51,7 @@ public class AgreementTests
     }
 
     [Fact]
-    public void Phi_matches_pearson_correlation_of_the_binary_vectors()
+    public void PhiMatchesPearsonCorrelationOfTheBinaryVectors()
     {
         Assert.Equal(10 / Math.Sqrt(600), Agreement.Phi(3, 1, 2, 4), 12);
         bool[] r1 = [true, true, true, true, false, false, false, false, false, false];
@@ -64,7 +64,7 @@ public class AgreementTests
     }
 
     [Fact]
-    public void Majority_vote_takes_the_mode_and_breaks_ties_reproducibly()
+    public void MajorityVoteTakesTheModeAndBreaksTiesReproducibly()
     {
         var clear = Agreement.MajorityVote(new List<IReadOnlyList<string>> { new[] { "A", "B", "A" }, new[] { "B", "B", "A" } });
         Assert.Equal(["A", "B"], clear);
@@ -80,7 +80,7 @@ public class AgreementTests
     }
 
     [Fact]
-    public void Rating_set_reports_kappa_and_phi_for_two_binary_raters()
+    public void RatingSetReportsKappaAndPhiForTwoBinaryRaters()
     {
         var dir = Directory.CreateTempSubdirectory("cp-agree-");
         try

@@ -19,7 +19,7 @@ public class JudgeTextTests
     [InlineData("I prefer A.", PairChoice.Invalid)]
     [InlineData("Preferred: <\"A\" or \"B\">", PairChoice.Invalid)]
     [InlineData("", PairChoice.Invalid)]
-    public void Parses_the_preferred_line(string response, PairChoice expected)
+    public void ParsesThePreferredLine(string response, PairChoice expected)
     {
         var v = VerdictParser.Parse(response);
         Assert.Equal(expected, v.Preferred);
@@ -28,14 +28,14 @@ public class JudgeTextTests
     }
 
     [Fact]
-    public void Extracts_the_comparison_as_reason()
+    public void ExtractsTheComparisonAsReason()
     {
         var v = VerdictParser.Parse("Comparison: Text B avoids slurs.\nPreferred: B");
         Assert.Equal("Text B avoids slurs.", v.Reason);
     }
 
     [SpecFact]
-    public void Built_in_templates_are_the_spec_prompts_verbatim()
+    public void BuiltInTemplatesAreTheSpecPromptsVerbatim()
     {
         var spec = FindSpec()!;
         var text = File.ReadAllText(spec).Replace("\r\n", "\n");
@@ -47,7 +47,7 @@ public class JudgeTextTests
     }
 
     [Fact]
-    public void Render_puts_instructions_then_A_then_B_and_leaves_braces_in_texts_alone()
+    public void RenderPutsInstructionsThenAThenBAndLeavesBracesInTextsAlone()
     {
         var s = JudgeTemplates.Render(JudgeTemplates.HateSpeech, new JudgePair("p", "the prompt", "first {B} text", "second {A} text"));
         int instr = s.IndexOf("SECOND, on a new line", StringComparison.Ordinal);
@@ -60,7 +60,7 @@ public class JudgeTextTests
     }
 
     [Fact]
-    public void Resolve_accepts_names_and_files_and_rejects_templates_without_placeholders()
+    public void ResolveAcceptsNamesAndFilesAndRejectsTemplatesWithoutPlaceholders()
     {
         Assert.Same(JudgeTemplates.HongKong, JudgeTemplates.Resolve("hong-kong"));
         Assert.Same(JudgeTemplates.HateSpeech, JudgeTemplates.Resolve("hate-speech"));
@@ -77,7 +77,7 @@ public class JudgeTextTests
     }
 
     [Fact]
-    public async Task Outcome_model_judge_prefers_the_better_predicted_outcome_and_counts_ties()
+    public async Task OutcomeModelJudgePrefersTheBetterPredictedOutcomeAndCountsTies()
     {
         double[] Score(IReadOnlyList<string> t) => t.Select(x => (double)x.Length).ToArray();
         var lowerBetter = new OutcomeModelJudge(Score, higherIsBetter: false, "len");

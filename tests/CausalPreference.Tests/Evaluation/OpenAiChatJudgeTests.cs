@@ -23,7 +23,7 @@ public class OpenAiChatJudgeTests
     static readonly JudgePair Pair = new("p1", null, "Text one.", "Text two.");
 
     [Fact]
-    public async Task Sends_one_user_message_to_chat_completions_and_parses_the_answer()
+    public async Task SendsOneUserMessageToChatCompletionsAndParsesTheAnswer()
     {
         using var server = new FakeChatServer(_ => FakeResponse.Completion("Comparison: two is stronger.\nPreferred: B"));
         using var judge = new OpenAiChatJudge(Options(server));
@@ -44,7 +44,7 @@ public class OpenAiChatJudgeTests
     }
 
     [Fact]
-    public async Task Sends_temperature_when_set_and_codes_unusable_answers_invalid()
+    public async Task SendsTemperatureWhenSetAndCodesUnusableAnswersInvalid()
     {
         using var server = new FakeChatServer(r => r.Number == 1 ? FakeResponse.Completion("Both are fine.") : new FakeResponse(200, "{\"choices\":[]}"));
         using var judge = new OpenAiChatJudge(Options(server, temperature: 0));
@@ -55,7 +55,7 @@ public class OpenAiChatJudgeTests
     }
 
     [Fact]
-    public async Task Retries_500_and_429_then_succeeds()
+    public async Task Retries500And429ThenSucceeds()
     {
         using var server = new FakeChatServer(r => r.Number switch
         {
@@ -71,7 +71,7 @@ public class OpenAiChatJudgeTests
     }
 
     [Fact]
-    public async Task Retries_a_timeout()
+    public async Task RetriesATimeout()
     {
         using var server = new FakeChatServer(r => r.Number == 1 ? new FakeResponse(200, "{}", DelayMs: 3000) : FakeResponse.Completion("Preferred: B"));
         using var judge = new OpenAiChatJudge(Options(server, timeoutMs: 300));
@@ -80,7 +80,7 @@ public class OpenAiChatJudgeTests
     }
 
     [Fact]
-    public async Task Gives_up_after_max_attempts_and_does_not_retry_client_errors()
+    public async Task GivesUpAfterMaxAttemptsAndDoesNotRetryClientErrors()
     {
         using var server = new FakeChatServer(_ => new FakeResponse(503, "{\"error\":\"down\"}"));
         using var judge = new OpenAiChatJudge(Options(server, maxAttempts: 3));
@@ -97,7 +97,7 @@ public class OpenAiChatJudgeTests
     }
 
     [Fact]
-    public async Task Respects_the_concurrency_limit()
+    public async Task RespectsTheConcurrencyLimit()
     {
         using var server = new FakeChatServer(r => FakeResponse.Completion("Preferred: A") with { DelayMs = 150 });
         using var judge = new OpenAiChatJudge(Options(server, concurrency: 2));
@@ -109,7 +109,7 @@ public class OpenAiChatJudgeTests
     }
 
     [Fact]
-    public async Task Cached_run_makes_zero_http_calls()
+    public async Task CachedRunMakesZeroHttpCalls()
     {
         var dir = Directory.CreateTempSubdirectory("cp-http-cache-");
         try
@@ -136,7 +136,7 @@ public class OpenAiChatJudgeTests
     }
 
     [Fact]
-    public void Options_take_the_key_from_a_named_variable_and_validate()
+    public void OptionsTakeTheKeyFromANamedVariableAndValidate()
     {
         var name = "CAUSALPO_TEST_KEY_" + Guid.NewGuid().ToString("N");
         Environment.SetEnvironmentVariable(name, "secret");

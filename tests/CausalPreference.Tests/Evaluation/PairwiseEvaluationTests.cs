@@ -24,7 +24,7 @@ public class PairwiseEvaluationTests
     [InlineData(7)]
     [InlineData(1)]
     [InlineData(0)]
-    public void Balanced_order_puts_the_method_first_in_exactly_half(int n)
+    public void BalancedOrderPutsTheMethodFirstInExactlyHalf(int n)
     {
         var order = PairwiseEvaluation.BalancedOrder(n);
         Assert.Equal(n, order.Length);
@@ -41,7 +41,7 @@ public class PairwiseEvaluationTests
         Enumerable.Range(0, n).Select(i => { var (m, b) = make(i); return ((string?)$"prompt {i}", m, b); }).ToList();
 
     [Fact]
-    public async Task Maps_verdicts_back_to_the_method_whatever_its_position()
+    public async Task MapsVerdictsBackToTheMethodWhateverItsPosition()
     {
         // Method texts are good in items 0..29, baseline good in 30..39, neither in 40..43 (invalid).
         var items = Items(44, i => i < 30 ? ($"good m{i}", $"b{i}") : i < 40 ? ($"m{i}", $"good b{i}") : ($"m{i}", $"b{i}"));
@@ -65,7 +65,7 @@ public class PairwiseEvaluationTests
     }
 
     [Fact]
-    public async Task Cache_resumes_without_asking_again_and_survives_a_torn_line()
+    public async Task CacheResumesWithoutAskingAgainAndSurvivesATornLine()
     {
         var dir = Directory.CreateTempSubdirectory("cp-cache-");
         try
@@ -113,7 +113,7 @@ public class PairwiseEvaluationTests
     }
 
     [Fact]
-    public async Task Results_are_written_as_json_and_jsonl()
+    public async Task ResultsAreWrittenAsJsonAndJsonl()
     {
         var dir = Directory.CreateTempSubdirectory("cp-out-");
         try

@@ -13,12 +13,12 @@ public class PlotsTests
     }
 
     [Fact]
-    public void Renders_all_three_figures_headless()
+    public void RendersAllThreeFiguresHeadless()
     {
         var dir = Directory.CreateTempSubdirectory("cp-plots-");
         try
         {
-            // Figure 1, Hate Speech panel (SPEC §6).
+            // Figure 1, Hate Speech panel (the paper's bar heights).
             var rows = new[]
             {
                 WinRateRow.From("DR-CPO", "OO-RLHF", WinRate.FromProportion(0.560, 2000)),

@@ -6,7 +6,7 @@ namespace CausalPreference.Tests.Evaluation;
 public class SimpleCsvTests
 {
     [Fact]
-    public void Reads_quotes_commas_newlines_crlf_and_bom()
+    public void ReadsQuotesCommasNewlinesCrlfAndBom()
     {
         var text = "\uFEFFprompt,text\r\n\"a, b\",\"say \"\"hi\"\"\"\r\nplain,\"two\nlines\"\r\n,\n";
         var (h, rows) = SimpleCsv.Parse(text, "t.csv");
@@ -18,7 +18,7 @@ public class SimpleCsvTests
     }
 
     [Fact]
-    public void Reports_bad_rows_with_file_and_row()
+    public void ReportsBadRowsWithFileAndRow()
     {
         var e1 = Assert.Throws<InputException>(() => SimpleCsv.Parse("a,b\n1,2\n3\n", "x.csv"));
         Assert.Equal(2, e1.Row);

@@ -5,7 +5,7 @@ namespace CausalPreference.Tests.Evaluation;
 public class VerdictTests
 {
     [Fact]
-    public void A_collapsed_importance_weighted_estimate_is_set_aside_for_the_next_one()
+    public void ACollapsedImportanceWeightedEstimateIsSetAsideForTheNextOne()
     {
         // SNIPW rests on 1.2 rows with a zero-width CI, SNDR on 1.2 rows: both set aside; DM is used when ĝ fits
         var v = Verdicts.For("cpo", "ft", [
@@ -20,7 +20,7 @@ public class VerdictTests
     }
 
     [Fact]
-    public void Nothing_usable_is_not_estimable_and_says_why()
+    public void NothingUsableIsNotEstimableAndSaysWhy()
     {
         // the Upworthy case: zero-width SNIPW, DM/SNDR from an outcome model with held-out R² 0.016
         var v = Verdicts.For("dr-cpo", "ft", [
@@ -35,7 +35,7 @@ public class VerdictTests
     }
 
     [Fact]
-    public void Within_experiments_is_preferred_and_direction_respects_lower_is_better()
+    public void WithinExperimentsIsPreferredAndDirectionRespectsLowerIsBetter()
     {
         LiftEvidence[] e = [new("WITHIN", -0.2, -0.35, -0.05, Experiments: 30), new("SNIPW", 0.1, -0.1, 0.3, EffectiveRows: 50)];
         Assert.Equal("better", Verdicts.For("m", "ft", e, higherIsBetter: false, null, null).Outcome);
@@ -52,7 +52,7 @@ public class VerdictTests
     }
 
     [Fact]
-    public void Numbers_take_their_decimals_from_the_outcome_scale()
+    public void NumbersTakeTheirDecimalsFromTheOutcomeScale()
     {
         var ctr = new NumberFormat(0.01113);
         Assert.Equal(5, ctr.Decimals);

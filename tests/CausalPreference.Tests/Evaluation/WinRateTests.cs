@@ -15,9 +15,9 @@ public class WinRateTests
     }
 
     [Fact]
-    public void Spec_vector_2000_pairs()
+    public void SpecVector2000Pairs()
     {
-        // SPEC §11: p̂ = 0.560, N = 2000 → SE 0.011102 → [0.538, 0.582] (Table 3, DR-CPO vs OO-RLHF, Hate Speech).
+        // The paper's Table 3: p̂ = 0.560, N = 2000 → SE 0.011102 → [0.538, 0.582] (Table 3, DR-CPO vs OO-RLHF, Hate Speech).
         var judgments = Enumerable.Repeat(Judgment.Win, 1120).Concat(Enumerable.Repeat(Judgment.Loss, 880)).ToList();
         var w = WinRate.Compute(judgments);
         Assert.Equal(0.560, w.Rate, 12);
@@ -31,9 +31,9 @@ public class WinRateTests
     }
 
     [Fact]
-    public void Spec_vector_600_pairs_and_confounding_impact()
+    public void SpecVector600PairsAndConfoundingImpact()
     {
-        // SPEC §11: p̂ = 0.546, N = 600 → [0.506, 0.586]; Table 4 impact −0.046 [−0.086, −0.006].
+        // The paper's Table 4: p̂ = 0.546, N = 600 → [0.506, 0.586]; Table 4 impact −0.046 [−0.086, −0.006].
         var w = WinRate.FromProportion(0.546, 600);
         Assert.Equal(0.506, Math.Round(w.Lower, 3));
         Assert.Equal(0.586, Math.Round(w.Upper, 3));
@@ -52,7 +52,7 @@ public class WinRateTests
     }
 
     [Fact]
-    public void Invalid_judgments_are_excluded_and_counted()
+    public void InvalidJudgmentsAreExcludedAndCounted()
     {
         var judgments = new List<Judgment>();
         for (int i = 0; i < 30; i++) judgments.Add(Judgment.Win);
@@ -67,7 +67,7 @@ public class WinRateTests
     }
 
     [Fact]
-    public void Ci_below_half_is_significant_and_mirror_sums_to_one()
+    public void CiBelowHalfIsSignificantAndMirrorSumsToOne()
     {
         // Table 3: HK DR-CPO vs FT 0.477 [0.455, 0.499] lies below 0.5.
         var w = WinRate.FromCounts(954, 2000);
@@ -81,7 +81,7 @@ public class WinRateTests
     }
 
     [Fact]
-    public void Degenerate_sizes_give_nan_not_errors()
+    public void DegenerateSizesGiveNanNotErrors()
     {
         var none = WinRate.Compute([Judgment.Invalid, Judgment.Invalid]);
         Assert.True(double.IsNaN(none.Rate));

@@ -9,7 +9,7 @@ public class SequenceScorerTests
     [Fact]
     public void MatchesSpecVector()
     {
-        // SPEC §11: vocab 4, ids [1,2,3,1], mask [1,1,1,0]; correct value = log_softmax(z0)[2] + log_softmax(z1)[3]
+        // Hand-computed vector: vocab 4, ids [1,2,3,1], mask [1,1,1,0]; correct value = log_softmax(z0)[2] + log_softmax(z1)[3]
         using var logits = tensor(new float[] { 0, 0, 2, 1, 0, 0.5f, 0, 3, 1, 1, 1, 1, 0, 4, 0, 0 }, new long[] { 1, 4, 4 });
         using var ids = tensor(new long[] { 1, 2, 3, 1 }, new long[] { 1, 4 });
         using var mask = tensor(new float[] { 1, 1, 1, 0 }, new long[] { 1, 4 });

@@ -24,7 +24,7 @@ public class CrossFitAndMetricsTests
     }
 
     [Fact]
-    public void Out_of_fold_predictions_never_see_their_own_row()
+    public void OutOfFoldPredictionsNeverSeeTheirOwnRow()
     {
         int n = 23;
         var texts = Enumerable.Range(0, n).Select(i => $"text {i}").ToArray();
@@ -51,7 +51,7 @@ public class CrossFitAndMetricsTests
     }
 
     [Fact]
-    public void Groups_stay_within_one_fold()
+    public void GroupsStayWithinOneFold()
     {
         int n = 40;
         var texts = Enumerable.Range(0, n).Select(i => $"t{i}").ToArray();
@@ -66,7 +66,7 @@ public class CrossFitAndMetricsTests
     }
 
     [Fact]
-    public void Cross_fitted_lexical_model_on_the_world_has_honest_positive_r2_and_binary_metrics()
+    public void CrossFittedLexicalModelOnTheWorldHasHonestPositiveR2AndBinaryMetrics()
     {
         var world = new World();
         var data = world.Generate(1500, seed: 8);
@@ -88,7 +88,7 @@ public class CrossFitAndMetricsTests
     }
 
     [Fact]
-    public void Input_errors_name_the_row_of_the_full_data()
+    public void InputErrorsNameTheRowOfTheFullData()
     {
         var texts = Enumerable.Range(0, 10).Select(i => $"t{i}").ToArray();
         var y = Enumerable.Range(0, 10).Select(i => i == 7 ? 2.0 : i % 2).ToArray();
@@ -97,7 +97,7 @@ public class CrossFitAndMetricsTests
     }
 
     [Fact]
-    public void R2_on_known_values()
+    public void R2OnKnownValues()
     {
         double[] y = [1, 2, 3];
         Assert.Equal(1.0, Metrics.R2(y, [1, 2, 3]), 12);
@@ -119,7 +119,7 @@ public class CrossFitAndMetricsTests
     }
 
     [Fact]
-    public void Auc_on_known_values_with_ties()
+    public void AucOnKnownValuesWithTies()
     {
         Assert.Equal(1.0, Metrics.Auc([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9]), 12);
         Assert.Equal(0.0, Metrics.Auc([1, 1, 0, 0], [0.1, 0.2, 0.8, 0.9]), 12);
@@ -143,7 +143,7 @@ public class CrossFitAndMetricsTests
     }
 
     [Fact]
-    public void Log_loss_on_known_values()
+    public void LogLossOnKnownValues()
     {
         Assert.Equal(-(Math.Log(0.8) + Math.Log(0.7)) / 2, Metrics.LogLoss([1, 0], [0.8, 0.3]), 12);
         Assert.Equal(-Math.Log(1e-15), Metrics.LogLoss([1], [0]), 6);

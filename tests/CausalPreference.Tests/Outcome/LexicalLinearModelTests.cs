@@ -17,7 +17,7 @@ public sealed class LexicalLinearModelTests(ITestOutputHelper output) : IDisposa
         + m[0, 2] * (m[1, 0] * m[2, 1] - m[1, 1] * m[2, 0]);
 
     [Fact]
-    public void Weighted_ridge_matches_the_normal_equations_solved_by_hand()
+    public void WeightedRidgeMatchesTheNormalEquationsSolvedByHand()
     {
         // Two words → features [1, has "a", has "b"]; counts are clipped to 1 ("a a" is just "a").
         string[] texts = ["a", "a b", "b", "", "a a b", "b b", "A!"];
@@ -60,7 +60,7 @@ public sealed class LexicalLinearModelTests(ITestOutputHelper output) : IDisposa
     }
 
     [Fact]
-    public void Unpenalized_fit_is_exact_on_noiseless_data_and_weights_act_like_duplicated_rows()
+    public void UnpenalizedFitIsExactOnNoiselessDataAndWeightsActLikeDuplicatedRows()
     {
         string[] texts = ["red", "red blue", "blue", "green", "red green", "blue green", ""];
         double[] y = texts.Select(t => 1.0 + (t.Contains("red") ? 2 : 0) - (t.Contains("blue") ? 0.5 : 0) + (t.Contains("green") ? 0.25 : 0)).ToArray();
@@ -86,7 +86,7 @@ public sealed class LexicalLinearModelTests(ITestOutputHelper output) : IDisposa
     }
 
     [Fact]
-    public void Large_vocabulary_fit_satisfies_the_ridge_stationarity_conditions()
+    public void LargeVocabularyFitSatisfiesTheRidgeStationarityConditions()
     {
         // > 1500 features: the conjugate-gradient path. Check Xᵀ(y − Xβ) = λβ (and = 0 for the intercept) independently.
         var rng = new Random(3);
@@ -118,7 +118,7 @@ public sealed class LexicalLinearModelTests(ITestOutputHelper output) : IDisposa
     }
 
     [Fact]
-    public void Logistic_regression_recovers_known_coefficients_and_is_stationary()
+    public void LogisticRegressionRecoversKnownCoefficientsAndIsStationary()
     {
         var rng = new Random(11);
         int n = 20_000;
@@ -153,7 +153,7 @@ public sealed class LexicalLinearModelTests(ITestOutputHelper output) : IDisposa
     }
 
     [Fact]
-    public void Binary_model_rejects_outcomes_outside_zero_one_with_the_row()
+    public void BinaryModelRejectsOutcomesOutsideZeroOneWithTheRow()
     {
         var m = new LexicalLinearModel(new LexicalLinearOptions { Binary = true });
         var e = Assert.Throws<InputException>(() => m.Fit(["a", "b", "c"], [1, 0, -1]));
@@ -166,7 +166,7 @@ public sealed class LexicalLinearModelTests(ITestOutputHelper output) : IDisposa
     }
 
     [Fact]
-    public void Bigrams_and_min_count_shape_the_vocabulary()
+    public void BigramsAndMinCountShapeTheVocabulary()
     {
         string[] texts = ["dog bites man", "man bites dog", "dog bites man", "man bites dog", "rare word"];
         double[] y = [1, 0, 1, 0, 0.5];
@@ -184,7 +184,7 @@ public sealed class LexicalLinearModelTests(ITestOutputHelper output) : IDisposa
     }
 
     [Fact]
-    public void Save_and_load_restore_identical_predictions_through_the_factory()
+    public void SaveAndLoadRestoreIdenticalPredictionsThroughTheFactory()
     {
         var world = new World();
         var data = world.Generate(300, seed: 2);
@@ -213,7 +213,7 @@ public sealed class LexicalLinearModelTests(ITestOutputHelper output) : IDisposa
     }
 
     [Fact]
-    public void Registered_kinds_are_dispatched()
+    public void RegisteredKindsAreDispatched()
     {
         OutcomeModels.Register("test-constant", dir => new ConstantModel(double.Parse(File.ReadAllText(Path.Combine(dir, "value.txt")))));
         Directory.CreateDirectory(_dir);
@@ -231,7 +231,7 @@ public sealed class LexicalLinearModelTests(ITestOutputHelper output) : IDisposa
     }
 
     [Fact]
-    public void Model_fit_on_confounded_world_data_learns_the_wrong_sign_for_good_words()
+    public void ModelFitOnConfoundedWorldDataLearnsTheWrongSignForGoodWords()
     {
         var world = new World();
         var rand = world.Generate(4000, seed: 21);

@@ -190,7 +190,7 @@ public sealed class SftResumeFingerprintTests : IDisposable
         CliRunner.Run(["sft", "--data", _data, "--text-column", "text", "--out", outDir, "--epochs", "1", "--batch-size", "4", .. extra]);
 
     [Fact]
-    public void A_second_writer_is_refused_naming_the_holder()
+    public void ASecondWriterIsRefusedNamingTheHolder()
     {
         var o = _ws.Path("locked");
         Directory.CreateDirectory(o);
@@ -205,7 +205,7 @@ public sealed class SftResumeFingerprintTests : IDisposable
     }
 
     [Fact]
-    public void Force_removes_the_old_model_before_anything_else()
+    public void ForceRemovesTheOldModelBeforeAnythingElse()
     {
         var o = _ws.Path("forced");
         Assert.Equal(0, Sft(o, "--base", "micro").Exit);
@@ -218,7 +218,7 @@ public sealed class SftResumeFingerprintTests : IDisposable
     }
 
     [Fact]
-    public void A_fresh_start_starts_a_fresh_log()
+    public void AFreshStartStartsAFreshLog()
     {
         // what a kill before the first saved state leaves: log lines and no state
         var o = _ws.Path("fresh");

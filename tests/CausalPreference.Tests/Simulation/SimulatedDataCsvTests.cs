@@ -10,7 +10,7 @@ public sealed class SimulatedDataCsvTests : IDisposable
     public void Dispose() { try { Directory.Delete(_dir, true); } catch (DirectoryNotFoundException) { } }
 
     [Fact]
-    public void Randomized_data_round_trips_exactly()
+    public void RandomizedDataRoundTripsExactly()
     {
         var data = new World().Generate(200, seed: 9);
         var path = Path.Combine(_dir, "sim.csv");
@@ -22,7 +22,7 @@ public sealed class SimulatedDataCsvTests : IDisposable
     }
 
     [Fact]
-    public void Confounded_data_keeps_u_and_awkward_texts_survive_quoting()
+    public void ConfoundedDataKeepsUAndAwkwardTextsSurviveQuoting()
     {
         var rows = new List<SimulatedRow>
         {
@@ -43,7 +43,7 @@ public sealed class SimulatedDataCsvTests : IDisposable
     }
 
     [Fact]
-    public void Bad_files_name_the_row_and_column()
+    public void BadFilesNameTheRowAndColumn()
     {
         var path = Path.Combine(_dir, "bad.csv");
         Directory.CreateDirectory(_dir);

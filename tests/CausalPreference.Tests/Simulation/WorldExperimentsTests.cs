@@ -5,7 +5,7 @@ namespace CausalPreference.Tests.Simulation;
 public class WorldExperimentsTests
 {
     [Fact]
-    public void Each_experiment_tests_distinct_grammatical_texts_with_the_readers_mean()
+    public void EachExperimentTestsDistinctGrammaticalTextsWithTheReadersMean()
     {
         var w = new World();
         var arms = w.GenerateExperiments(experiments: 30, arms: 4, readers: 200, seed: 5);

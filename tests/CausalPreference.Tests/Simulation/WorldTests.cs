@@ -9,7 +9,7 @@ public class WorldTests(ITestOutputHelper output)
     static readonly World Default = new();
 
     [Fact]
-    public void Grammar_enumerates_every_combination_once_and_probabilities_sum_to_one()
+    public void GrammarEnumeratesEveryCombinationOnceAndProbabilitiesSumToOne()
     {
         var cfg = Default.Config;
         int expectedCount = cfg.Slots.Aggregate(1, (a, s) => a * s.Options.Count);
@@ -30,7 +30,7 @@ public class WorldTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Texts_are_short_lowercase_and_parse_back()
+    public void TextsAreShortLowercaseAndParseBack()
     {
         Assert.All(Default.Grammar, g =>
         {
@@ -45,7 +45,7 @@ public class WorldTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Sampling_frequencies_match_the_exact_propensities()
+    public void SamplingFrequenciesMatchTheExactPropensities()
     {
         const int n = 50_000;
         var rng = new Random(123);
@@ -68,7 +68,7 @@ public class WorldTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void The_realistic_reader_gives_any_text_outside_the_grammar_the_lowest_outcome()
+    public void TheRealisticReaderGivesAnyTextOutsideTheGrammarTheLowestOutcome()
     {
         // The default world's floor is 1 (the bottom of its 1–7 scale), below the worst grammatical text (1.6).
         Assert.Equal(1.0, Default.OutcomeFloor);
@@ -87,7 +87,7 @@ public class WorldTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Phrase_sum_score_follows_the_documented_formula_and_is_defined_for_any_text()
+    public void PhraseSumScoreFollowsTheDocumentedFormulaAndIsDefinedForAnyText()
     {
         // Hand-computed from WorldConfig.Default: 3 + 0.9 (tiny robot) + 0.9 (rescues) + 0.8 (lost kitten) + 0.5 (for everyone) + 0.7 (interaction).
         Assert.Equal(6.8, Default.PhraseSumMean("tiny robot rescues lost kitten for everyone"), 12);
@@ -122,7 +122,7 @@ public class WorldTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Expected_value_under_PR_matches_a_slotwise_computation_and_leaves_room_to_improve()
+    public void ExpectedValueUnderPRMatchesASlotwiseComputationAndLeavesRoomToImprove()
     {
         // Independent: g* is additive over slots except the one interaction, and P^R is a product over slots.
         var cfg = Default.Config;
@@ -137,7 +137,7 @@ public class WorldTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Randomized_data_is_deterministic_and_centered_on_the_truth()
+    public void RandomizedDataIsDeterministicAndCenteredOnTheTruth()
     {
         var a = Default.Generate(10_000, seed: 5);
         var b = Default.Generate(10_000, seed: 5);
@@ -159,7 +159,7 @@ public class WorldTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Confounded_data_reverses_the_association_while_randomized_data_recovers_it()
+    public void ConfoundedDataReversesTheAssociationWhileRandomizedDataRecoversIt()
     {
         var rand = Default.Generate(20_000, seed: 1);
         var conf = Default.Generate(20_000, seed: 2, confounded: true);
@@ -194,7 +194,7 @@ public class WorldTests(ITestOutputHelper output)
     static double Wmean(double[] v, double[] w) => v.Zip(w, (a, b) => a * b).Sum() / w.Sum();
 
     [Fact]
-    public void Binary_world_outcomes_are_bernoulli_with_probability_g_star()
+    public void BinaryWorldOutcomesAreBernoulliWithProbabilityGStar()
     {
         var world = new World(WorldConfig.DefaultBinary());
         double best = world.BestPossibleValue(), e = world.ExpectedValueUnderPR();
@@ -212,7 +212,7 @@ public class WorldTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void True_value_matches_a_naive_mean_and_interval()
+    public void TrueValueMatchesANaiveMeanAndInterval()
     {
         var texts = new[] { "tiny robot rescues lost kitten for everyone", "old dog finds red bike today", "garbage", "city council loses stone bridge again", "x" };
         var r = Default.TrueValue(texts);
@@ -240,7 +240,7 @@ public class WorldTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Invalid_configurations_say_what_to_fix()
+    public void InvalidConfigurationsSayWhatToFix()
     {
         var cfg = WorldConfig.Default();
         var shared = cfg with { Slots = [cfg.Slots[0], new("verb", [new("old", 1.0, 0)])] };

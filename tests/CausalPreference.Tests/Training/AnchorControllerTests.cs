@@ -11,7 +11,7 @@ public class AnchorControllerTests
     static readonly double[] Peaked = [10, 0, 0, 0];
 
     [Fact]
-    public void Lambda_grows_when_the_pooled_ESS_falls_below_the_floor_and_shrinks_above_the_band()
+    public void LambdaGrowsWhenThePooledESSFallsBelowTheFloorAndShrinksAboveTheBand()
     {
         var c = new AnchorController(Options);
         c.Observe(Peaked);
@@ -31,7 +31,7 @@ public class AnchorControllerTests
     }
 
     [Fact]
-    public void A_saved_state_resumes_mid_window_exactly()
+    public void ASavedStateResumesMidWindowExactly()
     {
         var a = new AnchorController(Options);
         a.Observe(Peaked);

@@ -8,14 +8,14 @@ public class TrainingAlarmsTests
         new Dictionary<string, double?> { ["ess"] = ess, ["grad_norm"] = grad, ["log_ratio_min"] = lrMin, ["log_ratio_max"] = lrMax };
 
     [Fact]
-    public void A_healthy_run_raises_none()
+    public void AHealthyRunRaisesNone()
     {
         var steps = Enumerable.Range(0, 20).Select(i => Step(3.2, 0.4, -1, 1)).ToList();
         Assert.Empty(TrainingAlarms.FromSteps(steps));
     }
 
     [Fact]
-    public void One_row_zero_gradient_and_far_ratios_each_raise_their_alarm()
+    public void OneRowZeroGradientAndFarRatiosEachRaiseTheirAlarm()
     {
         // the Upworthy case: ESS 1 of 4 and ratios tens of nats apart
         var oneRow = Enumerable.Range(0, 10).Select(i => Step(1.0, 1e-14, -40, -12)).ToList();

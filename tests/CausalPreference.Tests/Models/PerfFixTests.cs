@@ -1,10 +1,10 @@
 using CausalPreference.Models;
-using CausalPreference.Tests.RealModels;
+using CausalPreference.Tests.Models;
 using CausalPreference.Text;
 using CausalPreference.Training;
 using static TorchSharp.torch;
 
-namespace CausalPreference.Tests.Perf;
+namespace CausalPreference.Tests.Models;
 
 /// <summary>The library changes made while profiling (bench/perf): tied parameters listed once, fused tanh-GELU,
 /// mask-free single-token decoding.</summary>

@@ -2,7 +2,7 @@ using CausalPreference.IO;
 using CausalPreference.Pipeline;
 using CausalPreference.Text;
 
-namespace CausalPreference.Tests.Pipelines;
+namespace CausalPreference.Tests.Pipeline;
 
 public class PipelineTokenizerConfigTests
 {

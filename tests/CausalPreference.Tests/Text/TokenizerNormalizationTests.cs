@@ -1,8 +1,9 @@
 using System.Text;
 using CausalPreference.Text;
-using static CausalPreference.Tests.RealModels.Fixtures;
+using CausalPreference.Tests.Models;
+using static CausalPreference.Tests.Models.Fixtures;
 
-namespace CausalPreference.Tests.RealModels;
+namespace CausalPreference.Tests.Text;
 
 /// <summary>
 /// Unicode normalizers in tokenizer.json (Qwen2 uses NFC): the tool runs with invariant globalization, under which .NET's

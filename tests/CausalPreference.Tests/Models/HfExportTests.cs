@@ -3,9 +3,9 @@ using CausalPreference.IO;
 using CausalPreference.Models;
 using CausalPreference.Text;
 using static TorchSharp.torch;
-using static CausalPreference.Tests.RealModels.Fixtures;
+using static CausalPreference.Tests.Models.Fixtures;
 
-namespace CausalPreference.Tests.RealModels;
+namespace CausalPreference.Tests.Models;
 
 /// <summary>
 /// <c>causalpo export</c>: a checkpoint folder (causalpo format: nn.Linear layouts, causalpo_config.json) becomes a Hugging
@@ -171,11 +171,11 @@ public class HfExportTests
     {
         var ckpt = SavedCheckpoint(ModelConfig.Micro, 47);
         var outDir = NewOut();
-        Assert.Equal(0, CausalPreference.Tests.EvaluationX.EvalFixture.Run("export", "--model", ckpt, "--out", outDir).Code);
+        Assert.Equal(0, CausalPreference.Tests.Evaluation.EvalFixture.Run("export", "--model", ckpt, "--out", outDir).Code);
         Assert.True(File.Exists(Path.Combine(outDir, "model.safetensors")));
-        var (code, err) = CausalPreference.Tests.EvaluationX.EvalFixture.Run("export", "--model", ckpt, "--out", outDir);
+        var (code, err) = CausalPreference.Tests.Evaluation.EvalFixture.Run("export", "--model", ckpt, "--out", outDir);
         Assert.Equal(2, code);
         Assert.Contains("--force", err);
-        Assert.Equal(2, CausalPreference.Tests.EvaluationX.EvalFixture.Run("export", "--model", Path.Combine(ckpt, "nope"), "--out", NewOut()).Code);
+        Assert.Equal(2, CausalPreference.Tests.Evaluation.EvalFixture.Run("export", "--model", Path.Combine(ckpt, "nope"), "--out", NewOut()).Code);
     }
 }

@@ -4,9 +4,9 @@ using CausalPreference.Models;
 using CausalPreference.Text;
 using TorchSharp;
 using static TorchSharp.torch;
-using static CausalPreference.Tests.RealModels.Fixtures;
+using static CausalPreference.Tests.Models.Fixtures;
 
-namespace CausalPreference.Tests.RealModels;
+namespace CausalPreference.Tests.Models;
 
 [Collection(TorchSerialCollection.Name)]
 public class HfFormatTests

@@ -1,7 +1,8 @@
+using CausalPreference.Tests.Evaluation;
 using CausalPreference.Models;
-using CausalPreference.Tests.RealModels;
+using CausalPreference.Tests.Models;
 
-namespace CausalPreference.Tests.EvaluationX;
+namespace CausalPreference.Tests.Cli;
 
 /// <summary>
 /// End-to-end runs of <c>causalpo evaluate</c> on two untrained micro models. The models and the score/sample cache are
@@ -16,7 +17,7 @@ public sealed class EvaluateCommandTests(EvalFixture f) : IClassFixture<EvalFixt
         ["evaluate", "--data", _f.Data, "--outcome-column", "outcome", "--higher-is-better", .. extra, "--cache", _f.Path_("cache"), "--out", outDir];
 
     [Fact]
-    public void Evaluates_two_models_with_every_estimator_and_matches_a_naive_computation()
+    public void EvaluatesTwoModelsWithEveryEstimatorAndMatchesANaiveComputation()
     {
         var outDir = _f.Path_("eval");
         var args = Args(outDir, "--log-propensity-column", "log_propensity", "--models", _f.ModelA, _f.ModelB, "--names", "a", "b", "--policy-samples", "12");
@@ -94,7 +95,7 @@ public sealed class EvaluateCommandTests(EvalFixture f) : IClassFixture<EvalFixt
     static string StripCached(string json) => System.Text.RegularExpressions.Regex.Replace(json, "\"(scores|samples)\": (true|false)", "");
 
     [Fact]
-    public void A_model_against_itself_differs_by_zero_and_as_its_own_logging_model_weighs_every_row_one()
+    public void AModelAgainstItselfDiffersByZeroAndAsItsOwnLoggingModelWeighsEveryRowOne()
     {
         var outDir = _f.Path_("self");
         var (code, err) = EvalFixture.Run(Args(outDir, "--logging-model", _f.ModelA, "--models", _f.ModelA, _f.ModelA, "--names", "a", "a2",
@@ -122,7 +123,7 @@ public sealed class EvaluateCommandTests(EvalFixture f) : IClassFixture<EvalFixt
     }
 
     [Fact]
-    public void Without_policy_samples_DM_and_DR_are_unavailable_and_poor_overlap_can_be_refused()
+    public void WithoutPolicySamplesDMAndDRAreUnavailableAndPoorOverlapCanBeRefused()
     {
         var outDir = _f.Path_("nosamples");
         var (code, err) = EvalFixture.Run(Args(outDir, "--log-propensity-column", "log_propensity", "--models", _f.ModelA, "--policy-samples", "0"));
@@ -146,7 +147,7 @@ public sealed class EvaluateCommandTests(EvalFixture f) : IClassFixture<EvalFixt
     }
 
     [Fact]
-    public void Bad_input_exits_2_and_names_the_problem()
+    public void BadInputExits2AndNamesTheProblem()
     {
         var o = _f.Path_("bad");
         var missing = _f.Path_("no-such-model");

@@ -1,7 +1,7 @@
 using System.Runtime;
 using static TorchSharp.torch;
 
-namespace CausalPreference.Tests.Runtime;
+namespace CausalPreference.Tests;
 
 public class GcPauseTests
 {

@@ -1,10 +1,10 @@
 using CausalPreference.Models;
-using CausalPreference.Tests.RealModels;
+using CausalPreference.Tests.Models;
 using CausalPreference.Text;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace CausalPreference.Tests.Perf;
+namespace CausalPreference.Tests.Models;
 
 /// <summary>
 /// GPU checks, run only where libtorch sees CUDA (a build published without the CPU natives, CAUSALPO_TORCH_LIB set;

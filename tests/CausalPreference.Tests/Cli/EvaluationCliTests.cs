@@ -2,8 +2,9 @@ using System.CommandLine;
 using System.Text.Json;
 using CausalPreference.Cli;
 using CausalPreference.Cli.Commands;
+using CausalPreference.Tests.Evaluation;
 
-namespace CausalPreference.Tests.Evaluation;
+namespace CausalPreference.Tests.Cli;
 
 public class EvaluationCliTests
 {
@@ -16,7 +17,7 @@ public class EvaluationCliTests
     }
 
     [Fact]
-    public void Judge_writes_results_and_resumes_from_the_cache()
+    public void JudgeWritesResultsAndResumesFromTheCache()
     {
         var dir = Directory.CreateTempSubdirectory("cp-cli-judge-");
         try
@@ -53,7 +54,7 @@ public class EvaluationCliTests
     }
 
     [Fact]
-    public void Judge_rejects_files_of_different_lengths_and_missing_options()
+    public void JudgeRejectsFilesOfDifferentLengthsAndMissingOptions()
     {
         var dir = Directory.CreateTempSubdirectory("cp-cli-bad-");
         try
@@ -72,7 +73,7 @@ public class EvaluationCliTests
     }
 
     [Fact]
-    public void Agreement_runs_on_a_ratings_file()
+    public void AgreementRunsOnARatingsFile()
     {
         var dir = Directory.CreateTempSubdirectory("cp-cli-agree-");
         try

@@ -1,4 +1,4 @@
-namespace CausalPreference.Tests.RealModels;
+namespace CausalPreference.Tests.Models;
 
 /// <summary>
 /// Tests that seed TorchSharp's global random generator (manual_seed, then build or train a model) must not run while

@@ -1,7 +1,7 @@
 using System.Globalization;
 using CausalPreference.Evaluation;
 
-namespace CausalPreference.Tests.EvaluationX;
+namespace CausalPreference.Tests.Evaluation;
 
 public sealed class ReportTests : IDisposable
 {
@@ -57,7 +57,7 @@ public sealed class ReportTests : IDisposable
     }
 
     [Fact]
-    public void Report_on_demo_train_and_judge_folders_writes_markdown_json_and_readable_pngs()
+    public void ReportOnDemoTrainAndJudgeFoldersWritesMarkdownJsonAndReadablePngs()
     {
         var (demo, values) = FakeDemo();
         var judge = FakeJudge();
@@ -95,7 +95,7 @@ public sealed class ReportTests : IDisposable
     }
 
     [Fact]
-    public void Moving_average_matches_a_naive_truncated_window()
+    public void MovingAverageMatchesANaiveTruncatedWindow()
     {
         var rng = new Random(2);
         var x = Enumerable.Range(0, 23).Select(_ => rng.NextDouble() * 10 - 5).ToArray();
@@ -113,7 +113,7 @@ public sealed class ReportTests : IDisposable
     }
 
     [Fact]
-    public void Bad_folders_exit_2_and_are_named()
+    public void BadFoldersExit2AndAreNamed()
     {
         var missing = Path.Combine(_dir, "nope");
         var (code, err) = EvalFixture.Run("report", missing);

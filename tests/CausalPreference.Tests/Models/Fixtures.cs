@@ -3,7 +3,7 @@ using System.Text.Json;
 using CausalPreference.Models;
 using static TorchSharp.torch;
 
-namespace CausalPreference.Tests.RealModels;
+namespace CausalPreference.Tests.Models;
 
 /// <summary>Helpers for the real-model tests: temp folders, a hand-written safetensors writer, tiny configurations.</summary>
 static class Fixtures

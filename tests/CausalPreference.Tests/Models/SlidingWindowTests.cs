@@ -1,9 +1,9 @@
 using CausalPreference.Models;
 using CausalPreference.Text;
 using static TorchSharp.torch;
-using static CausalPreference.Tests.RealModels.Fixtures;
+using static CausalPreference.Tests.Models.Fixtures;
 
-namespace CausalPreference.Tests.RealModels;
+namespace CausalPreference.Tests.Models;
 
 /// <summary>
 /// Mistral's (and Qwen2's use_sliding_window) sliding-window attention: the query at position i attends to keys j with

@@ -3,7 +3,7 @@ using CausalPreference.Text;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 
-namespace CausalPreference.Tests.RealModels;
+namespace CausalPreference.Tests.Models;
 
 /// <summary>The llama2.c stories260K fixture: a real pretrained Llama-architecture model with a known greedy continuation.</summary>
 [Collection(TorchSerialCollection.Name)]

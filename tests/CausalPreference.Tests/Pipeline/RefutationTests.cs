@@ -5,7 +5,7 @@ using CausalPreference.Models;
 using CausalPreference.Pipeline;
 using CausalPreference.Simulation;
 
-namespace CausalPreference.Tests.Pipelines;
+namespace CausalPreference.Tests.Pipeline;
 
 public sealed class RefutationTests : IDisposable
 {
@@ -15,7 +15,7 @@ public sealed class RefutationTests : IDisposable
     // 100 held-out rows: with only 20 the influence-function interval of SNIPW is too narrow often enough to make a
     // placebo flaky (a real property of the estimator at small ESS, documented in docs/results.md).
     [Fact]
-    public void Placebo_on_simulated_data_reports_a_lift_whose_CI_covers_zero()
+    public void PlaceboOnSimulatedDataReportsALiftWhoseCICoversZero()
     {
         var data = Path.Combine(_dir, "world.csv");
         SimulatedDataCsv.Write(data, new World(WorldConfig.Default() with { Seed = 5 }).Generate(200, 11));
@@ -47,7 +47,7 @@ public sealed class RefutationTests : IDisposable
     }
 
     [Fact]
-    public void Shuffling_permutes_outcomes_within_groups_only()
+    public void ShufflingPermutesOutcomesWithinGroupsOnly()
     {
         var t = new Table("t.csv", ["g", "text", "y"], [["a", "x1", "1"], ["a", "x2", "2"], ["a", "x3", "3"], ["b", "x4", "10"], ["b", "x5", "20"]]);
         var (s, within) = Refutation.ShuffleOutcomes(t, new DatasetSpec("t.csv", "text") { OutcomeColumn = "y", GroupColumn = "g" }, 1);

@@ -1,7 +1,7 @@
 using CausalPreference.Data;
 using CausalPreference.Pipeline;
 
-namespace CausalPreference.Tests.Pipelines;
+namespace CausalPreference.Tests.Pipeline;
 
 public class DesignPropensityTests(Xunit.Abstractions.ITestOutputHelper output)
 {
@@ -19,7 +19,7 @@ public class DesignPropensityTests(Xunit.Abstractions.ITestOutputHelper output)
     ]);
 
     [Fact]
-    public void Excluding_the_imbalance_weeks_reports_what_it_dropped()
+    public void ExcludingTheImbalanceWeeksReportsWhatItDropped()
     {
         var (kept, rep) = DesignPropensity.ExcludeWeeks(Hand(), "test_week", "test_id", 201325, 201404);
         Assert.Equal(5, kept.RowCount);
@@ -31,7 +31,7 @@ public class DesignPropensityTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
-    public void Test_uniform_design_is_one_over_tests_times_the_impression_share()
+    public void TestUniformDesignIsOneOverTestsTimesTheImpressionShare()
     {
         var (kept, _) = DesignPropensity.ExcludeWeeks(Hand(), "test_week", "test_id", 201325, 201404);
         var lp = DesignPropensity.LogPropensities(kept, "test_id", "impressions", DesignMethod.TestUniform);
@@ -43,7 +43,7 @@ public class DesignPropensityTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
-    public void Impression_share_design_divides_by_all_impressions()
+    public void ImpressionShareDesignDividesByAllImpressions()
     {
         var lp = DesignPropensity.LogPropensities(Hand(), "test_id", "impressions", DesignMethod.ImpressionShare);
         double[] imp = [100, 300, 10, 50, 50, 30, 100];
@@ -51,7 +51,7 @@ public class DesignPropensityTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
-    public void The_derived_column_loads_as_design_probabilities()
+    public void TheDerivedColumnLoadsAsDesignProbabilities()
     {
         var (kept, _) = DesignPropensity.ExcludeWeeks(Hand(), "test_week", "test_id", 201325, 201404);
         var t = DesignPropensity.WithColumn(kept, "log_propensity", DesignPropensity.LogPropensities(kept, "test_id", "impressions", DesignMethod.TestUniform));
@@ -63,7 +63,7 @@ public class DesignPropensityTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
-    public void Cap_keeps_whole_groups_and_at_most_the_limit()
+    public void CapKeepsWholeGroupsAndAtMostTheLimit()
     {
         var t = DesignPropensity.Cap(Hand(), 4, "test_id", 3);
         Assert.True(t.RowCount <= 4 && t.RowCount >= 2);
@@ -73,7 +73,7 @@ public class DesignPropensityTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
-    public void A_bad_week_or_impression_is_refused_with_its_row()
+    public void ABadWeekOrImpressionIsRefusedWithItsRow()
     {
         var bad = new Table("bad.csv", ["test_id", "test_week", "impressions"], [["A", "June", "10"], ["A", "201301", "0"]]);
         var e1 = Assert.Throws<CausalPreference.IO.InputException>(() => DesignPropensity.ExcludeWeeks(bad, "test_week", "test_id", 201325, 201404));
@@ -83,7 +83,7 @@ public class DesignPropensityTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [SharedDataFact("upworthy_headlines_2013_2014.csv")]
-    public void Upworthy_file_exclusion_counts_are_reported()
+    public void UpworthyFileExclusionCountsAreReported()
     {
         var f = TestData.File("upworthy_headlines_2013_2014.csv")!;
         var t = TableReader.Read(f);

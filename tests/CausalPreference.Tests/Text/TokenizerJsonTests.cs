@@ -1,8 +1,9 @@
 using CausalPreference.Models;
 using CausalPreference.Text;
-using static CausalPreference.Tests.RealModels.Fixtures;
+using CausalPreference.Tests.Models;
+using static CausalPreference.Tests.Models.Fixtures;
 
-namespace CausalPreference.Tests.RealModels;
+namespace CausalPreference.Tests.Text;
 
 /// <summary>Small hand-built tokenizer.json fixtures whose encodings are worked out by hand in the comments.</summary>
 [Collection(TorchSerialCollection.Name)]

@@ -3,7 +3,7 @@ using CausalPreference.Cli;
 using CausalPreference.IO;
 using CausalPreference.Pipeline;
 
-namespace CausalPreference.Tests.Pipelines;
+namespace CausalPreference.Tests.Pipeline;
 
 public sealed class PipelineRunnerTests : IDisposable
 {
@@ -25,7 +25,7 @@ public sealed class PipelineRunnerTests : IDisposable
     """;
 
     [Fact]
-    public void A_small_world_pipeline_runs_end_to_end_and_a_second_run_skips_every_stage()
+    public void ASmallWorldPipelineRunsEndToEndAndASecondRunSkipsEveryStage()
     {
         var cfg = Path.Combine(_dir, "world.json");
         var outDir = Path.Combine(_dir, "out");
@@ -67,7 +67,7 @@ public sealed class PipelineRunnerTests : IDisposable
     }
 
     [Fact]
-    public void A_config_with_an_unknown_property_or_no_direction_is_refused()
+    public void AConfigWithAnUnknownPropertyOrNoDirectionIsRefused()
     {
         var e = Assert.Throws<InputException>(() => PipelineConfig.Parse("""{ "data": { "source": "world" }, "epochs": 3 }""", _dir));
         Assert.Contains("epochs", e.Message);
@@ -77,7 +77,7 @@ public sealed class PipelineRunnerTests : IDisposable
     }
 
     [Fact]
-    public void Trainer_overlap_settings_are_read_and_checked()
+    public void TrainerOverlapSettingsAreReadAndChecked()
     {
         var ok = PipelineConfig.Parse("""{ "data": { "source": "world" }, "trainer": { "paper_exact": true, "anchor_weight": 2, "outcome_floor": 1 } }""", _dir);
         Assert.True(ok.Trainer.PaperExact);
@@ -93,14 +93,14 @@ public sealed class PipelineRunnerTests : IDisposable
     [InlineData("""{ "data": { "source": "world" }, "model": null }""", "\"model\" is null")]
     [InlineData("""{ "data": { "source": "world" }, "trainer": { "normalization": null } }""", "\"trainer.normalization\" is null")]
     [InlineData("""{ "data": { "source": "world" }, "seed": 1, "seed": 2 }""", "seed")]
-    public void Null_sections_and_repeated_keys_are_refused(string json, string said)
+    public void NullSectionsAndRepeatedKeysAreRefused(string json, string said)
     {
         var e = Assert.Throws<InputException>(() => PipelineConfig.Parse(json, _dir));
         Assert.Contains(said, e.Message);
     }
 
     [Fact]
-    public void An_unknown_device_is_refused_in_plain_words()
+    public void AnUnknownDeviceIsRefusedInPlainWords()
     {
         var cfg = Path.Combine(_dir, "tpu.json");
         File.WriteAllText(cfg, """{ "data": { "source": "world", "world_rows": 40 }, "model": { "base": "micro", "device": "tpu" } }""");
@@ -110,7 +110,7 @@ public sealed class PipelineRunnerTests : IDisposable
     }
 
     [Fact]
-    public void Ft_stop_at_loss_is_read_and_checked()
+    public void FtStopAtLossIsReadAndChecked()
     {
         var ok = PipelineConfig.Parse("""{ "data": { "source": "world" }, "ft": { "steps": 800, "stop_at_loss": 0.185 } }""", _dir);
         Assert.Equal(0.185, ok.Ft.StopAtLoss);
@@ -123,7 +123,7 @@ public sealed class PipelineRunnerTests : IDisposable
 public class TrainingOrderTests
 {
     [Fact]
-    public void The_data_order_of_an_epoch_is_the_same_in_every_process()
+    public void TheDataOrderOfAnEpochIsTheSameInEveryProcess()
     {
         // Independent reference: SplitMix64 of (seed 42, epoch 1) by hand, then .NET's seeded Random Fisher–Yates.
         ulong z = unchecked(42UL * 0x9E3779B97F4A7C15UL + 1UL * 0xD1B54A32D192ED03UL + 0x5EEDUL);
