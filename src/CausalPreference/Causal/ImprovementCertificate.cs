@@ -37,7 +37,7 @@ namespace CausalPreference.Causal;
 /// <param name="RetainedMass">Mean of P^f/P^FT over the held-out texts: the policy's probability on the data's texts
 /// relative to FT's (about 1 when it stays on them; 0.4 when it moved most of its mass elsewhere).</param>
 public sealed record ImprovementCertificate(double Improvement, double StdError, double Lower, double Upper, int Rows,
-    double EssFraction, double Floor, bool DesignProbabilities, int Experiments = 0, double RetainedMass = double.NaN)
+    double EssFraction, double Floor, bool DesignProbabilities, int Experiments = 0, double? RetainedMass = null)
 {
     /// <summary>Mean of exp(ℓ^f − ℓ^FT), through log-sum-exp.</summary>
     static double Retained(double[] logpPolicy, double[] logpFt)

@@ -21,10 +21,12 @@ namespace CausalPreference.Causal;
 //   CPO      V̂ = (1/n) Σ_i exp(d_i) Y_i
 //   OO-RLHF  V̂ = (1/m) Σ_j exp(d̃_j) ĝ(X̃_j)
 //   DR-CPO   V̂ = (1/n) Σ_i exp(d_i)(Y_i − ĝ(X_i)) + (1/m) Σ_j exp(d̃_j) ĝ(X̃_j)
-// Within experiments (rows carry an experiment id e(i), randomized within it; P̂^R(X_i) is then P^R(X_i | e(i))):
-// every labelled sum above is taken inside each experiment and the G experiments of the scope are averaged,
+// Within experiments (rows carry an experiment id e(i), randomized within it; the caller passes
+// log P̂^R(X_i) = ℓ^FT(X_i) + log P^R(row i | e(i))): every labelled sum above is taken inside each experiment and the
+// G experiments of the scope are averaged,
 //   SN  Σ_i w_i a_i  →  (1/G) Σ_e Σ_{i∈e} softmax_{i∈e}(d)_i a_i       HT  →  (1/G) Σ_e (1/n_e) Σ_{i∈e} exp(d_i) a_i
-// i.e. the value of choosing, in each experiment, among its tested texts in proportion to P^f (docs/math.md#within-experiment).
+// i.e. the value of choosing, in each experiment, among its tested texts with the experiment's allocation tilted by
+// P^f/P^FT (docs/within-experiment.md, docs/math.md#within-experiment).
 // The X̃ term of DR-CPO and OO-RLHF is unchanged: it reaches beyond the tested texts, through ĝ.
 // Loss = −V̂. Only log-RATIOS are ever exponentiated, never a raw sequence log-probability.
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────────────────

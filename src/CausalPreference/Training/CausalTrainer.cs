@@ -143,8 +143,8 @@ public static class CausalTrainer
                 // the checkpoint with the highest lower bound is kept (the loop keeps the lowest loss); one that rests on too few rows is never preferred
                 double loss = cert.Estimable ? -cert.Lower : 1e9 - cert.EssFraction;
                 // a policy that left the data's texts (OverlapOptions.MinRetainedMass) is kept only if every candidate did, the least leaking first
-                if (overlap.MinRetainedMass > 0 && !(cert.RetainedMass >= overlap.MinRetainedMass)) loss = 1e8 - (double.IsFinite(cert.RetainedMass) ? cert.RetainedMass : 0);
-                metrics["selection_retained_mass"] = cert.RetainedMass;
+                if (overlap.MinRetainedMass > 0 && !(cert.RetainedMass >= overlap.MinRetainedMass)) loss = 1e8 - (cert.RetainedMass ?? 0);
+                if (cert.RetainedMass is double kept && double.IsFinite(kept)) metrics["selection_retained_mass"] = kept;
                 return new EvalOutput(loss, metrics);
             };
         }
