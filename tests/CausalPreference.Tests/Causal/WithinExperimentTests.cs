@@ -93,7 +93,7 @@ public class WithinExperimentTests
         Assert.Equal(5.4 / 6, c.EssFraction, 12);
         Assert.Contains("3 experiments", c.Statement);
         // retained mass: mean of P^f/P^FT = (1 + 3 + 2 + 1 + 1 + 1)/6
-        Assert.Equal(9.0 / 6, c.RetainedMass, 12);
+        Assert.Equal(9.0 / 6, c.RetainedMass!.Value, 12);
     }
 
     [Fact]
