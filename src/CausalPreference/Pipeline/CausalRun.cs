@@ -234,10 +234,13 @@ public static class CausalRun
         return (all.Where(i => chosen.Contains(groups[i])).ToArray(), all.Where(i => !chosen.Contains(groups[i])).ToArray());
     }
 
+    /// <summary>Added to the run's seed for the split of the held-out rows into selection and certification halves.</summary>
+    public const long CertificateSeedOffset = 104729;
+
     /// <summary>The held-out rows that select the checkpoint and those that certify it: a seeded split of the validation rows.</summary>
     public static (int[] Selection, int[] Certification) CertificateHalves(int n, double selectionFraction, long seed)
     {
-        var perm = TrainLoop.Permutation(n, seed + 104729, 0);
+        var perm = TrainLoop.Permutation(n, seed + CertificateSeedOffset, 0);
         int k = (int)Math.Round(n * selectionFraction);
         return (perm.Take(k).OrderBy(i => i).ToArray(), perm.Skip(k).OrderBy(i => i).ToArray());
     }
