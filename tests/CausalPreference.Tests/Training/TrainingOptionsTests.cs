@@ -11,7 +11,7 @@ public class TrainingOptionsTests
     public void TheLibraryNamesParametersAndCallersSpellThem()
     {
         var e = Assert.Throws<InputException>(() => new TrainerOptions { BatchSize = 0 }.Validate());
-        Assert.Equal(["batch_size"], e.Parameters);
+        Assert.Equal(new[] { "batch_size" }, e.Parameters);
         Assert.DoesNotContain("--", e.Message);
         Assert.StartsWith("--batch-size must be at least 1", e.Respell(InputException.AsFlag).Message);
         Assert.StartsWith("trainer.batch_size must be at least 1", e.Respell(PipelineTrainerConfig.KeyOf).Message);
@@ -20,7 +20,7 @@ public class TrainingOptionsTests
     [Fact]
     public void APipelineConfigErrorNamesTheConfigKey()
     {
-        var e = Assert.Throws<InputException>(() => PipelineConfig.Parse("""{ "trainer": { "ess_floor": 1.5 } }""", "."));
+        var e = Assert.Throws<InputException>(() => PipelineConfig.Parse("""{ "data": { "source": "world" }, "trainer": { "ess_floor": 1.5 } }""", "."));
         Assert.Equal("trainer.ess_floor", e.Column);
         Assert.Contains("trainer.ess_floor: ", e.Message);
         Assert.DoesNotContain("--", e.Message);
@@ -29,7 +29,7 @@ public class TrainingOptionsTests
     [Fact]
     public void ThePipelineGetsEveryTrainerOptionAndItsDefaultsFromTheLibrary()
     {
-        var c = PipelineConfig.Parse("""{ "trainer": { "anchor_weight": 2, "ess_floor": 0.4, "reference_from_model": true, "stop_at_loss": 0.5, "weighting": "pooled" } }""", ".");
+        var c = PipelineConfig.Parse("""{ "data": { "source": "world" }, "trainer": { "anchor_weight": 2, "ess_floor": 0.4, "reference_from_model": true, "stop_at_loss": 0.5, "weighting": "pooled" } }""", ".");
         var o = c.Trainer.ToOptions(7, 3, 10);
         Assert.Equal(CausalTrainingOptions.Pipeline.Trainer.Epochs, o.Trainer.Epochs);
         Assert.Equal(CausalTrainingOptions.Pipeline.Trainer.LearningRate, o.Trainer.LearningRate);
@@ -40,7 +40,7 @@ public class TrainingOptionsTests
         Assert.Equal(OverlapOptions.Default with { EssFloor = 0.4, InitialAnchorWeight = 2 }, o.Overlap);
         Assert.Equal(new ObjectiveOptions(), o.Objective); // the adaptive anchor sets λ; the objective's own is 0
         // an older config (no new keys) serializes as before, so its stage fingerprints do not change
-        Assert.DoesNotContain("ess_floor", PipelineConfig.Parse("{}", ".").ToJson());
+        Assert.DoesNotContain("ess_floor", PipelineConfig.Parse("""{ "data": { "source": "world" } }""", ".").ToJson());
     }
 
     [Fact]
@@ -68,7 +68,7 @@ public class TrainingOptionsTests
     [Fact]
     public void LoraOnAModelTrainedFromScratchIsRefusedByName()
     {
-        var e = Assert.Throws<InputException>(() => new SftOptions { Lora = new Models.LoraOptions() }.Validated("tiny"));
+        var e = Assert.Throws<InputException>(() => new SftOptions { Lora = new CausalPreference.Models.LoraOptions() }.Validated("tiny"));
         Assert.Contains("lora", e.Parameters);
     }
 }
