@@ -43,7 +43,8 @@ public static class Cli
         while (e is AggregateException { InnerExceptions.Count: 1 } ae) e = ae.InnerException!;
         if (e is InputException ie)
         {
-            Console.Error.WriteLine($"error: {ie.Message}");
+            // the library names parameters (`batch_size`); the CLI's users know them as flags (--batch-size)
+            Console.Error.WriteLine($"error: {ie.Respell(InputException.AsFlag).Message}");
             return BadInput;
         }
         if (e is OperationCanceledException)
@@ -51,7 +52,7 @@ public static class Cli
             Console.Error.WriteLine("cancelled");
             return Failure;
         }
-        Console.Error.WriteLine($"failed: {e.Message}");
+        Console.Error.WriteLine($"failed: {InputException.Respell(e.Message, InputException.AsFlag)}");
         if (Environment.GetEnvironmentVariable("CAUSALPO_DEBUG") == "1") Console.Error.WriteLine(e);
         else Console.Error.WriteLine("(set CAUSALPO_DEBUG=1 for the stack trace)");
         return Failure;

@@ -64,39 +64,46 @@ public sealed class TrainOptions
 {
     public readonly Option<int> Epochs, BatchSize;
     public readonly Option<double> Lr;
-    public readonly Option<double> MaxGradNorm = Cli.Opt("--max-grad-norm", "Global gradient-norm clip (0 = off)", 1.0);
-    public readonly Option<long> Seed = Cli.Opt("--seed", "Random seed (data order, dropout, initialization)", 42L);
-    public readonly Option<double> ValFraction = Cli.Opt("--validation-fraction", "Share of rows (or groups) held out for validation", 0.2);
+    public readonly Option<double> MaxGradNorm, ValFraction;
+    public readonly Option<long> Seed;
     public readonly Option<bool> Force = Cli.Opt<bool>("--force", "Discard a previous run in --out instead of resuming it");
     public readonly Option<string> Device = Cli.Opt("--device", "cpu or cuda", "cpu");
     public readonly Option<double?> StopAtLoss = Cli.Opt<double?>("--stop-at-loss", "Stop after the first epoch whose validation loss is at or below this (FT: nats per token); --epochs is then a budget");
     public readonly Option<bool> Lora = Cli.Opt<bool>("--lora", "Train LoRA adapters (base weights frozen) instead of all weights; the saved model has the adapters merged, and adapter_model.safetensors + adapter_config.json (PEFT names) beside it");
-    public readonly Option<int> LoraRank = Cli.Opt("--lora-rank", "LoRA rank r", 8);
-    public readonly Option<double> LoraAlpha = Cli.Opt("--lora-alpha", "LoRA alpha (scale alpha/r); the paper used 8, the authors' code 32", 8.0);
-    public readonly Option<double> LoraDropout = Cli.Opt("--lora-dropout", "LoRA dropout", 0.1);
+    public readonly Option<int> LoraRank = Cli.Opt("--lora-rank", "LoRA rank r", new Models.LoraOptions().Rank);
+    public readonly Option<double> LoraAlpha = Cli.Opt("--lora-alpha", "LoRA alpha (scale alpha/r); the paper used 8, the authors' code 32", new Models.LoraOptions().Alpha);
+    public readonly Option<double> LoraDropout = Cli.Opt("--lora-dropout", "LoRA dropout", new Models.LoraOptions().Dropout);
     public readonly Option<string?> LoraTargets = Cli.Opt<string?>("--lora-targets", "Comma-separated module names to adapt (default: q_proj,v_proj for Llama, c_attn for GPT-2)");
 
-    public TrainOptions(Command cmd, int epochs = 3, int batch = 4, double lr = 5e-5)
+    /// <summary>The flags of a causal trainer, with the defaults of <paramref name="defaults"/>.</summary>
+    public TrainOptions(Command cmd, Training.CausalTrainingOptions defaults)
+        : this(cmd, defaults.Trainer.Epochs, defaults.Trainer.BatchSize, defaults.Trainer.LearningRate, defaults.ValidationFraction) { }
+
+    /// <summary>The flags of a trainer with these defaults (-1: chosen by the base, as FT does; see <see cref="Training.SftOptions"/>).</summary>
+    public TrainOptions(Command cmd, int epochs, int batch, double lr, double validationFraction = 0.2)
     {
+        var d = new Training.TrainerOptions();
         Lr = Cli.Opt("--lr", "Peak learning rate (AdamW, linear decay to 0, no warmup)", lr);
         Epochs = Cli.Opt("--epochs", "Training epochs", epochs);
         BatchSize = Cli.Opt("--batch-size", "Rows per optimizer step (and the self-normalization scope of the causal objectives)", batch);
+        MaxGradNorm = Cli.Opt("--max-grad-norm", "Global gradient-norm clip (0 = off)", d.MaxGradNorm);
+        Seed = Cli.Opt("--seed", "Random seed (data order, dropout, initialization)", d.Seed);
+        ValFraction = Cli.Opt("--validation-fraction", "Share of rows (or groups) held out for validation", validationFraction);
         foreach (var o in new Option[] { Epochs, BatchSize, Lr, MaxGradNorm, Seed, ValFraction, Force, Device, StopAtLoss, Lora, LoraRank, LoraAlpha, LoraDropout, LoraTargets }) cmd.Options.Add(o);
     }
 
     public Training.TrainerOptions Build(ParseResult pr) => new()
     {
         Epochs = pr.GetValue(Epochs), BatchSize = pr.GetValue(BatchSize), LearningRate = pr.GetValue(Lr),
-        MaxGradNorm = pr.GetValue(MaxGradNorm) is var g && g >= 0 && double.IsFinite(g) ? g
-            : throw new InputException($"--max-grad-norm must be a finite number ≥ 0 (0 turns clipping off); got {g}"), Seed = pr.GetValue(Seed), StopAtValidationLoss = pr.GetValue(StopAtLoss),
+        MaxGradNorm = pr.GetValue(MaxGradNorm), Seed = pr.GetValue(Seed), StopAtValidationLoss = pr.GetValue(StopAtLoss),
     };
 
     /// <summary>The LoRA settings, or null for full fine-tuning.</summary>
     public Models.LoraOptions? GetLora(ParseResult pr)
     {
         if (!pr.GetValue(Lora)) return null;
-        if (pr.GetValue(LoraRank) < 1) throw new InputException($"--lora-rank must be at least 1 (got {pr.GetValue(LoraRank)})");
-        if (!(pr.GetValue(LoraDropout) is >= 0 and < 1)) throw new InputException("--lora-dropout must be in [0, 1)");
+        if (pr.GetValue(LoraRank) < 1) throw new InputException($"`lora_rank` must be at least 1 (got {pr.GetValue(LoraRank)})");
+        if (!(pr.GetValue(LoraDropout) is >= 0 and < 1)) throw new InputException("`lora_dropout` must be in [0, 1)");
         return new Models.LoraOptions
         {
             Rank = pr.GetValue(LoraRank), Alpha = pr.GetValue(LoraAlpha), Dropout = pr.GetValue(LoraDropout),

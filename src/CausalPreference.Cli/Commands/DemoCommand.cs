@@ -30,7 +30,7 @@ public static class DemoCommand
             if (pr.GetValue(lr) > 0) o = o with { LearningRate = pr.GetValue(lr) };
             if (pr.GetValue(epochs) > 0) o = o with { Epochs = pr.GetValue(epochs) };
             if (pr.GetValue(batch) > 0) o = o with { BatchSize = pr.GetValue(batch) };
-            o = o with { AnchorWeight = TrainCommand.AnchorWeight(pr.GetValue(anchor)), PaperExact = pr.GetValue(paperExact) };
+            o = o with { AnchorWeight = new Training.CausalTrainingOptions { AnchorWeight = pr.GetValue(anchor) }.Validated().AnchorWeight, PaperExact = pr.GetValue(paperExact) };
             ProgressLine? bar = null;
             var r = Demo.Run(o, Console.Error, name => { bar?.Dispose(); bar = null; return ProgressLine.ForTraining(name, () => bar, b => bar = b); });
             bar?.Dispose();

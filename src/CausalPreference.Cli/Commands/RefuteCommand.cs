@@ -22,24 +22,22 @@ public static class RefuteCommand
         var estimator = Cli.Opt<string?>("--estimator", "Estimator of the held-out values: WITHIN (within experiments; the default with --group-column), IPW, SNIPW (the default otherwise), DM, DR or SNDR");
         var testFraction = Cli.Opt("--test-fraction", "Share of rows (whole groups) held out for the estimates", 0.2);
         var maxRows = Cli.Opt("--max-rows", "Keep at most this many rows (whole groups, seeded); 0 = all", 0);
-        var folds = Cli.Opt("--folds", "Cross-fitting folds of ĝ", 5);
-        var m = Cli.Opt("--m", "X̃ samples for DR-CPO (0 = 2 × training rows)", 0);
-        foreach (var o in new Option[] { model, objective, outDir, check, estimator, testFraction, maxRows, folds, m }) cmd.Options.Add(o);
-        var train = new TrainOptions(cmd, epochs: 1, batch: 4, lr: 5e-5);
+        foreach (var o in new Option[] { model, objective, outDir, check, estimator, testFraction, maxRows }) cmd.Options.Add(o);
+        var train = new TrainOptions(cmd, CausalTrainingOptions.Refutation);
+        var causal = new CausalOptions(cmd, CausalTrainingOptions.Refutation);
         Cli.SetAction(cmd, pr =>
         {
             OutputPath.RequireWritableFolder(pr.GetValue(outDir));
             var which = pr.GetValue(check)!;
             if (which is not ("placebo" or "stability" or "both")) throw new InputException($"unknown --check '{which}'; use placebo, stability or both");
-            var opts = train.Build(pr);
-            opts.Validate();
+            var opts = causal.Build(pr, train).Validated();
             var dir = pr.GetValue(outDir)!;
             if (pr.GetValue(train.Force) && Directory.Exists(dir))
                 foreach (var sub in new[] { "placebo", "half-a", "half-b" }) TrainLoop.Reset(Path.Combine(dir, sub));
             var spec = data.Spec(pr);
             var req = new RefutationRequest(spec, pr.GetValue(model)!, PipelineConfig.ParseObjective(pr.GetValue(objective)!), opts, dir,
                 Placebo: which != "stability", Stability: which != "placebo", TestFraction: pr.GetValue(testFraction), Estimator: pr.GetValue(estimator),
-                MaxRows: pr.GetValue(maxRows), Folds: pr.GetValue(folds), M: pr.GetValue(m), ValidationFraction: pr.GetValue(train.ValFraction), Device: train.GetDevice(pr));
+                MaxRows: pr.GetValue(maxRows), Device: train.GetDevice(pr));
             var r = Refutation.Run(req, Console.Error);
             string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
             bool ok = true;

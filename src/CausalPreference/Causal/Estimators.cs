@@ -38,7 +38,7 @@ public abstract class ValueEstimator : IValueEstimator
     /// HtLogCeiling − log max(|a_i|, 1) (counted and warned). Beyond it the estimate is astronomically large and
     /// meaningless, and its variance would overflow a double.
     /// </summary>
-    public const double HtLogCeiling = 600.0;
+    public const double HtLogCeiling = OverflowGuard.Estimate;
 
     /// <inheritdoc/>
     public abstract string Name { get; }

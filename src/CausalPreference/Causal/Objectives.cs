@@ -227,9 +227,9 @@ public static class Objectives
     /// <summary>Largest log-magnitude allowed for one Horvitz–Thompson term, by the dtype its gradient returns in.</summary>
     internal static double OverflowCeiling(ScalarType gradType) => gradType switch
     {
-        ScalarType.Float64 => 700.0,  // exp(709.78) is the largest double
-        ScalarType.Float16 => 10.0,   // 65504 ≈ exp(11.09)
-        _ => 80.0,                    // float32 / bfloat16: ≈ exp(88.72)
+        ScalarType.Float64 => OverflowGuard.ObjectiveFloat64,
+        ScalarType.Float16 => OverflowGuard.ObjectiveFloat16,
+        _ => OverflowGuard.ObjectiveFloat32,                    // float32 / bfloat16
     };
 
     // d_i = ℓ^f(X_i) − log P̂^R(X_i)

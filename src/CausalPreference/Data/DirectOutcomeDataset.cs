@@ -63,8 +63,12 @@ public sealed class DirectOutcomeDataset
         return sb.ToString();
     }
 
+    /// <summary>The seed of the training/validation split that FT, the causal runs and the pipeline's stages share
+    /// (240402 mirrors the paper's code), so that every stage holds out the same rows.</summary>
+    public const int ValidationSplitSeed = 240402;
+
     /// <summary>
-    /// Splits into train and validation, deterministically for a given <paramref name="seed"/> (240402 mirrors the paper's code;
+    /// Splits into train and validation, deterministically for a given <paramref name="seed"/> (<see cref="ValidationSplitSeed"/> mirrors the paper's code;
     /// the shuffle is this library's own, so the actual rows differ from scikit-learn's). With a group column, whole groups
     /// are assigned: groups (sorted by id, then shuffled with the seed) go to validation until it holds at least
     /// round(<paramref name="validationFraction"/> × rows) rows, never taking every row. Without groups, the rows are shuffled
@@ -72,7 +76,7 @@ public sealed class DirectOutcomeDataset
     /// row <see cref="OutcomeRow.Index"/> values.
     /// </summary>
     /// <exception cref="InputException">the fraction is not strictly between 0 and 1, or a side would be empty (e.g. one group).</exception>
-    public (DirectOutcomeDataset Train, DirectOutcomeDataset Validation) Split(double validationFraction, int seed = 240402)
+    public (DirectOutcomeDataset Train, DirectOutcomeDataset Validation) Split(double validationFraction, int seed = ValidationSplitSeed)
     {
         if (!(validationFraction > 0 && validationFraction < 1))
             throw new InputException($"the validation fraction must be strictly between 0 and 1 (got {validationFraction.ToString("R", CultureInfo.InvariantCulture)}), e.g. 0.2.");

@@ -7,8 +7,8 @@ namespace CausalPreference.IO;
 /// </summary>
 public static class OutputPath
 {
-    /// <summary>Refuses (exit 2) an output FILE path that cannot be written. '-' (stdout) is always accepted.</summary>
-    public static void RequireWritableFile(string? path, string option = "--out")
+    /// <summary>Refuses (exit 2) an output FILE path that cannot be written (<paramref name="option"/>: how the caller names it; a parameter in backticks by default). '-' (stdout) is always accepted.</summary>
+    public static void RequireWritableFile(string? path, string option = "`out`")
     {
         if (string.IsNullOrEmpty(path) || path == "-") return;
         var full = Full(path, option);
@@ -18,7 +18,7 @@ public static class OutputPath
     }
 
     /// <summary>Refuses (exit 2) an output FOLDER that cannot be created or written into.</summary>
-    public static void RequireWritableFolder(string? dir, string option = "--out")
+    public static void RequireWritableFolder(string? dir, string option = "`out`")
     {
         if (string.IsNullOrEmpty(dir)) return;
         var full = Full(dir, option);

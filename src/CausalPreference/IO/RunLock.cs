@@ -21,7 +21,7 @@ public sealed class RunLock : IDisposable
         catch (IOException) when (File.Exists(path))
         {
             string holder = File.Exists(pidFile) ? File.ReadAllText(pidFile).Trim() : "unknown";
-            throw new InputException($"another run (process {holder}) is writing to this output folder; wait for it to finish, or use another --out", outDir);
+            throw new InputException($"another run (process {holder}) is writing to this output folder; wait for it to finish, or use another `out`", outDir);
         }
         File.WriteAllText(pidFile, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return new RunLock(stream);

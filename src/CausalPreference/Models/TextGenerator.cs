@@ -17,6 +17,9 @@ public sealed record SamplerSettings
     /// <summary>0 = greedy (argmax) decoding; the reported logprob is then the model's log-probability of the chosen tokens.</summary>
     public bool Greedy { get; init; }
     public long Seed { get; init; } = 1;
+    /// <summary>Added to a run's seed for the samples that measure each model (the demo's, the pipeline's and refutation's
+    /// evaluation), so that every model is sampled with the same random numbers, apart from those of training.</summary>
+    public const long EvaluationSeedOffset = 10_000;
     public int BatchSize { get; init; } = 32;
 
     /// <summary>True when the sampler's density equals the model's own density (so <c>score</c> reproduces <c>logprob</c>).</summary>

@@ -9,18 +9,29 @@ using TorchSharp;
 namespace CausalPreference.Pipeline;
 
 /// <summary>Everything one causal training run needs.</summary>
-public sealed record CausalRunRequest(
-    DirectOutcomeDataset Data, string ModelPath, ObjectiveKind Objective, string? OutcomeModelDir, int Folds,
-    string? UnlabeledFile, string? F0Path, int M, ObjectiveOptions ObjectiveOptions, TrainerOptions Trainer,
-    double ValidationFraction, string OutDir, string CacheDir, torch.Device? Device = null, IProgress<TrainingProgress>? Progress = null, bool RestartOnSettingsChange = false,
-    LoraOptions? Lora = null, Func<string, int, IProgress<int>>? TaskProgress = null,
-    OverlapOptions? Overlap = null, double? OutcomeFloor = null, bool ReferenceFromModel = false, bool? WithinExperiments = null)
+/// <param name="Data">The labelled rows (split into training and validation rows by the run).</param>
+/// <param name="ModelPath">The FT model: the policy's starting point, f0 by default, and P̂^R without design probabilities.</param>
+/// <param name="OutcomeModelDir">A saved ĝ (null: a lexical model cross-fitted on the training rows).</param>
+/// <param name="Objective">CPO, DR-CPO or OO-RLHF.</param>
+/// <param name="Options">Every training setting (<see cref="CausalTrainingOptions"/>).</param>
+/// <param name="OutDir">Output folder: the trained model, run.json, train_log.jsonl.</param>
+/// <param name="CacheDir">Folder of the cached reference scores and X̃ samples.</param>
+public sealed record CausalRunRequest(DirectOutcomeDataset Data, string ModelPath, ObjectiveKind Objective, string? OutcomeModelDir,
+    CausalTrainingOptions Options, string OutDir, string CacheDir)
 {
-    /// <summary>Overlap-aware optimization settings; null means <see cref="OverlapOptions.Default"/> (on).</summary>
-    public OverlapOptions EffectiveOverlap => Overlap ?? OverlapOptions.Default;
+    /// <summary>A table of X̃ samples (text, logprob, optional prompt); null: sample them from <see cref="F0Path"/>.</summary>
+    public string? UnlabeledFile { get; init; }
+    /// <summary>The model X̃ is sampled from (null: <see cref="ModelPath"/>).</summary>
+    public string? F0Path { get; init; }
+    public torch.Device? Device { get; init; }
+    public IProgress<TrainingProgress>? Progress { get; init; }
+    /// <summary>Start over (instead of refusing) when the folder holds a run with other settings (the demo, the pipeline).</summary>
+    public bool RestartOnSettingsChange { get; init; }
+    /// <summary>A progress sink for each long task (label, total items).</summary>
+    public Func<string, int, IProgress<int>>? TaskProgress { get; init; }
 
     /// <summary>Whether the weights are normalized within experiments: as asked, else whenever the data has a group column.</summary>
-    public bool EffectiveWithinExperiments => WithinExperiments ?? Data.Spec.GroupColumn != null;
+    public bool EffectiveWithinExperiments => Options.WithinExperiments ?? Data.Spec.GroupColumn != null;
 }
 
 /// <summary>What a run reports (also written to OUT/run.json).</summary>
@@ -33,7 +44,7 @@ public sealed record CausalRunSummary(
     double? MedianStepEssFraction = null);
 
 /// <summary>
-/// One causal training run, from a direct-outcome dataset to a trained model: split (seed 240402), reference
+/// One causal training run, from a direct-outcome dataset to a trained model: split (<see cref="DirectOutcomeDataset.ValidationSplitSeed"/>), reference
 /// log-probabilities (design probabilities if given, else the frozen FT model's, cached), ĝ (saved or cross-fitted),
 /// X̃ (given or sampled from f0, cached), then <see cref="CausalTrainer"/>.
 /// </summary>
@@ -46,8 +57,10 @@ public static class CausalRun
         bool within = r.EffectiveWithinExperiments;
         if (within && ds.Spec.GroupColumn is null)
             throw new InputException("weighting within experiments needs the experiment id of every row: name its column (the group column)", ds.Spec.Path);
-        var (trainDs, valDs) = ds.Split(r.ValidationFraction, 240402);
-        var (model, tok) = Checkpoint.Load(r.ModelPath, r.Device);
+        var o = r.Options.Validated();
+        var (trainDs, valDs) = ds.Split(o.ValidationFraction, DirectOutcomeDataset.ValidationSplitSeed);
+        using var loaded = LoadedModel.Open(r.ModelPath, r.Device);
+        var (model, tok) = loaded;
         var trainTexts = trainDs.Rows.Select(x => x.Text).ToArray();
         var valTexts = valDs.Rows.Select(x => x.Text).ToArray();
         if (Models.ContextFit.Warning(tok, ds.Rows, model.Config.ContextLength, ds.Spec.Path,
@@ -61,7 +74,7 @@ public static class CausalRun
         double[] refTrain, refVal;
         double[]? ftValWithin = null, designTrain = null;
         string refSource;
-        bool refFromModel = ds.Spec.LogPropensityColumn == null || r.ReferenceFromModel;
+        bool refFromModel = ds.Spec.LogPropensityColumn == null || o.ReferenceFromModel;
         double[]? designVal = ds.Spec.LogPropensityColumn != null ? valDs.Rows.Select(x => x.LogPropensity!.Value).ToArray() : null;
         int[]? groupsTrain = within ? WithinExperimentValue.Index(trainDs.Rows.Select(x => x.Group)) : null, groupsVal = within ? WithinExperimentValue.Index(valDs.Rows.Select(x => x.Group)) : null;
         if (within)
@@ -112,10 +125,11 @@ public static class CausalRun
             else
             {
                 var f0Path = r.F0Path ?? r.ModelPath;
-                var (f0, f0Tok) = f0Path == r.ModelPath ? (model, tok) : Checkpoint.Load(f0Path, r.Device);
+                using var f0Loaded = f0Path == r.ModelPath ? null : LoadedModel.Open(f0Path, r.Device);
+                var (f0, f0Tok) = f0Loaded ?? loaded;
                 if (f0Tok.Kind != tok.Kind) throw new InputException($"f0 uses tokenizer '{f0Tok.Kind}' but the policy '{tok.Kind}'; X̃ must be scored consistently", f0Path);
-                int m = r.M > 0 ? r.M : 2 * trainDs.Rows.Count;
-                var (set, cached) = UnlabeledSamples.Get(f0Path, f0, f0Tok, m, trainPrompts, new SamplerSettings { Seed = r.Trainer.Seed }, r.CacheDir,
+                int m = o.M > 0 ? o.M : 2 * trainDs.Rows.Count;
+                var (set, cached) = UnlabeledSamples.Get(f0Path, f0, f0Tok, m, trainPrompts, new SamplerSettings { Seed = o.Trainer.Seed }, r.CacheDir,
                     r.TaskProgress?.Invoke("sampling X̃ from f0", m));
                 (tTexts, tPrompts, tLogp) = (set.Texts, set.Prompts, set.F0Logp);
                 log.WriteLine($"X̃: {m} samples from f0 = {f0Path} ({(cached ? "cached" : "sampled")}, pure ancestral sampling{(set.NonCanonical > 0 ? $", {set.NonCanonical} non-canonical" : "")})");
@@ -126,12 +140,12 @@ public static class CausalRun
         OutcomePredictions.Result? g = null;
         if (r.Objective != ObjectiveKind.Cpo)
         {
-            g = OutcomePredictions.Get(trainDs, valDs, tTexts, r.OutcomeModelDir, r.Folds, r.Trainer.Seed);
+            g = OutcomePredictions.Get(trainDs, valDs, tTexts, r.OutcomeModelDir, o.Folds, o.Trainer.Seed);
             log.WriteLine($"outcome model ĝ: {g.Source}{(g.R2 is double r2 ? $", out-of-fold R² {r2:F3}" : "")}{(g.Auc is double auc ? $", out-of-fold AUC {auc:F3}" : "")}");
         }
         double sign = ds.Spec.HigherIsBetter ? 1 : -1;
         double[]? Orient(double[]? a) => a?.Select(v => sign * v).ToArray();
-        int mTrain = (int)Math.Round(tTexts.Length * (1 - r.ValidationFraction));
+        int mTrain = (int)Math.Round(tTexts.Length * (1 - o.ValidationFraction));
         if (tTexts.Length > 0) mTrain = Math.Clamp(mTrain, 1, Math.Max(1, tTexts.Length - 1));
         T[] Head<T>(T[] a) => a.Take(mTrain).ToArray();
         T[] Tail<T>(T[] a) => a.Skip(mTrain).ToArray();
@@ -141,16 +155,15 @@ public static class CausalRun
             Tail(tTexts), tPrompts is null ? null : Tail(tPrompts), Tail(tLogp), g is null ? null : Orient(Tail(g.Tilde)), groupsVal, within ? designVal : null);
         if (within)
             log.WriteLine($"weights: normalized within each experiment ({trainData.GroupRows!.Length} training / {valData.GroupRows!.Length} held-out experiments" +
-                          $"{(trainData.GroupRows.Count(x => x.Length < 2) is int single and > 0 ? $"; {single} with one row, which carry no contrast" : "")}); a step takes {r.Trainer.BatchSize} whole experiments");
+                          $"{(trainData.GroupRows.Count(x => x.Length < 2) is int single and > 0 ? $"; {single} with one row, which carry no contrast" : "")}); a step takes {o.Trainer.BatchSize} whole experiments");
 
         // 4. the held-out certificate's inputs: FT's log-probabilities of the validation rows (the policy before training),
         //    the selection / certification halves, and the floor assumed for text outside the data's support
-        var overlap = r.EffectiveOverlap;
+        var overlap = o.Overlap;
         if (within && overlap.Enabled && overlap.MinRetainedMass == 0) overlap = overlap with { MinRetainedMass = 0.8 }; // see OverlapOptions.MinRetainedMass
-        overlap.Validate();
         var ftVal = ftValWithin ?? (refFromModel ? refVal : Models.SequenceScorer.Score(model, tok, valTexts, valPrompts));
-        double floor = r.OutcomeFloor is double fl ? sign * fl : trainData.Outcome.Min();
-        var (selIdx, certIdx) = within ? CertificateHalves(groupsVal!, overlap.SelectionFraction, r.Trainer.Seed) : CertificateHalves(valData.N, overlap.SelectionFraction, r.Trainer.Seed);
+        double floor = o.OutcomeFloor is double fl ? sign * fl : trainData.Outcome.Min();
+        var (selIdx, certIdx) = within ? CertificateHalves(groupsVal!, overlap.SelectionFraction, o.Trainer.Seed) : CertificateHalves(valData.N, overlap.SelectionFraction, o.Trainer.Seed);
         ImprovementCertificate? Certify(int[] idx)
         {
             if (idx.Length < 2 || valData.N == 0) return null;
@@ -162,7 +175,7 @@ public static class CausalRun
                 return ImprovementCertificate.ComputeWithinExperiments(lp, ft, idx.Select(i => designVal![i]).ToArray(), y, idx.Select(i => groupsVal![i]).ToArray());
             return ImprovementCertificate.Compute(lp, ft, designVal is null ? null : idx.Select(i => designVal[i]).ToArray(), y, floor);
         }
-        var trainer = r.Trainer;
+        var trainer = o.Trainer;
         if (overlap.Enabled)
         {
             int items = r.Objective == ObjectiveKind.OoRlhf ? trainData.M : trainData.N;
@@ -170,15 +183,15 @@ public static class CausalRun
             trainer = trainer with { EvaluateEvery = (int)Math.Max(1, total / overlap.Evaluations) };
         }
 
-        if (r.Lora != null)
+        if (o.Lora is { } lora)
         {
-            int layers = LoraAdapters.Attach(model, r.Lora);
-            log.WriteLine($"LoRA: r {r.Lora.Rank}, alpha {r.Lora.Alpha}, dropout {r.Lora.Dropout} on {layers} layers (base frozen)");
+            int layers = LoraAdapters.Attach(model, lora);
+            log.WriteLine($"LoRA: r {lora.Rank}, alpha {lora.Alpha}, dropout {lora.Dropout} on {layers} layers (base frozen)");
         }
-        var fp = Fingerprint.Of("causal-train", r.Lora?.ToString(), r.Objective.ToString(), ds.Fingerprint(), Fingerprint.OfModel(r.ModelPath), r.OutcomeModelDir ?? "crossfit",
-            Fingerprint.OfTexts(tTexts), r.ObjectiveOptions.ToString(), trainer.ToString(), r.ValidationFraction.ToString("R"),
+        var fp = Fingerprint.Of("causal-train", o.Lora?.ToString(), r.Objective.ToString(), ds.Fingerprint(), Fingerprint.OfModel(r.ModelPath), r.OutcomeModelDir ?? "crossfit",
+            Fingerprint.OfTexts(tTexts), o.Objective.ToString(), trainer.ToString(), o.ValidationFraction.ToString("R"),
             refFromModel ? "ref:model" : "ref:design", floor.ToString("R"), within ? "within:" + ds.Spec.GroupColumn : "pooled");
-        var result = CausalTrainer.Train(model, tok, r.Objective, trainData, valData, r.ObjectiveOptions, trainer, r.OutDir, fp, r.Progress,
+        var result = CausalTrainer.Train(model, tok, r.Objective, trainData, valData, o.Objective, trainer, r.OutDir, fp, r.Progress,
             restartOnSettingsChange: r.RestartOnSettingsChange, overlap: overlap, certify: selIdx.Length >= 2 ? () => Certify(selIdx)! : null);
 
         // 5. what the run can certify, on the half of the held-out rows that did not choose the checkpoint, and its alarms
@@ -203,7 +216,7 @@ public static class CausalRun
         var summary = new CausalRunSummary(Name(r.Objective), r.ModelPath, trainData.N, valData.N, trainData.M, valData.M, refSource,
             g?.Source, g?.R2, g?.Auc, result.BestEpoch, best != null && best.TryGetValue("validation_value", out var vv) ? vv : -result.BestValidationLoss,
             best != null && best.TryGetValue("validation_ess_fraction", out var ess) ? ess : null,
-            result.Steps, result.Resumed, r.ObjectiveOptions.Normalization.ToString(), r.Trainer.BatchSize,
+            result.Steps, result.Resumed, o.Normalization.ToString(), o.Trainer.BatchSize,
             overlap.Enabled, result.BestStep, finalLambda, cert, certified, alarms, within ? "within-experiment" : "pooled",
             trainData.GroupRows?.Length ?? 0, valData.GroupRows?.Length ?? 0, MedianStepEss(steps));
         AtomicFile.WriteAllText(Path.Combine(r.OutDir, "run.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
@@ -227,10 +240,13 @@ public static class CausalRun
         return (all.Where(i => chosen.Contains(groups[i])).ToArray(), all.Where(i => !chosen.Contains(groups[i])).ToArray());
     }
 
+    /// <summary>Added to the run's seed for the split of the held-out rows into selection and certification halves.</summary>
+    public const long CertificateSeedOffset = 104729;
+
     /// <summary>The held-out rows that select the checkpoint and those that certify it: a seeded split of the validation rows.</summary>
     public static (int[] Selection, int[] Certification) CertificateHalves(int n, double selectionFraction, long seed)
     {
-        var perm = TrainLoop.Permutation(n, seed + 104729, 0);
+        var perm = TrainLoop.Permutation(n, seed + CertificateSeedOffset, 0);
         int k = (int)Math.Round(n * selectionFraction);
         return (perm.Take(k).OrderBy(i => i).ToArray(), perm.Skip(k).OrderBy(i => i).ToArray());
     }

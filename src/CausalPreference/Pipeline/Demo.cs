@@ -7,6 +7,7 @@ using CausalPreference.IO;
 using CausalPreference.Models;
 using CausalPreference.Outcome;
 using CausalPreference.Simulation;
+using CausalPreference.Text;
 using CausalPreference.Training;
 
 namespace CausalPreference.Pipeline;
@@ -38,6 +39,8 @@ public sealed record DemoOptions
     public bool PaperExact { get; init; }
     /// <summary>Texts sampled from each model to measure its true value.</summary>
     public int EvalSamples { get; init; } = 600;
+    /// <summary>Share of the randomized rows held out (FT's validation rows, and the causal runs' selection and certificate rows).</summary>
+    public double ValidationFraction { get; init; } = 0.2;
     public static DemoOptions Quick(string outDir, int seed) => new() { OutDir = outDir, Seed = seed, Rows = 800, FtSteps = 500, Epochs = 2, EvalSamples = 300 };
 }
 
@@ -104,20 +107,10 @@ public static class Demo
         // FT: the tiny model from scratch on the randomized texts
         var ftDir = Path.Combine(o.OutDir, "ft");
         var sw = Stopwatch.StartNew();
-        TrainResult ft;
-        {
-            var (tr, va) = ds.Split(0.2, 240402);
-            var (model, tok) = Checkpoint.LoadOrCreate(o.Base, null, o.Seed);
-            int epochs = Math.Max(1, (int)Math.Ceiling(o.FtSteps / Math.Ceiling(tr.Rows.Count / 32.0)));
-            log.WriteLine($"FT: {o.Base} model ({model.ParameterCount():N0} parameters) from scratch, at most {epochs} epochs of batch 32, until validation loss <= {o.FtTargetLoss} nats/token");
-            var r = SftTrainer.Train(model, tok, tr.Rows.Select(x => x.Text).ToArray(), va.Rows.Select(x => x.Text).ToArray(),
-                new TrainerOptions { Epochs = epochs, BatchSize = 32, LearningRate = 3e-3, Seed = o.Seed, StopAtValidationLoss = o.FtTargetLoss }, ftDir, ds.Fingerprint(), progress?.Invoke("ft"),
-                restartOnSettingsChange: true);
-            ft = r;
-            log.WriteLine($"FT: validation loss {r.BestValidationLoss:F4} nats/token (best epoch {r.BestEpoch}, {r.Steps} steps{(r.StoppedEarly ? ", target reached" : "")})");
-            if (r.BestValidationLoss > o.FtTargetLoss)
-                log.WriteLine($"FT: warning: the target {o.FtTargetLoss} was not reached in {r.Steps} steps; the causal objectives start from a model that has not learned the grammar, so expect little gain (raise the FT budget)");
-        }
+        var ft = SftRun.Execute(new SftRequest(ds, o.Base,
+            new SftOptions { Steps = o.FtSteps, BatchSize = SftOptions.ScratchBatchSize, LearningRate = SftOptions.ScratchLearningRate, Seed = o.Seed,
+                             StopAtLoss = o.FtTargetLoss, ValidationFraction = o.ValidationFraction, Tokenizer = new ScratchTokenizer(ScratchTokenizer.Bytes) }, ftDir)
+        { Progress = progress?.Invoke("ft"), RestartOnSettingsChange = true }, log).Result;
         double ftSeconds = sw.Elapsed.TotalSeconds;
 
         // ĝ trained on confounded data (for the confounding study), saved like any user's outcome model
@@ -138,19 +131,21 @@ public static class Demo
         };
         var ftResult = Evaluate(world, "FT", "ft", "none", ftDir, o, null, ftSeconds, null);
         var results = new List<DemoModelResult> { ftResult };
-        var overlap = o.PaperExact ? OverlapOptions.PaperExact
-            : o.AnchorWeight > 0 ? OverlapOptions.Default with { InitialAnchorWeight = o.AnchorWeight } : OverlapOptions.Default;
+        // the FT model is P̂^R (ReferenceFromModel); the world's floor is the outcome of a text outside the grammar
+        var training = new CausalTrainingOptions
+        {
+            Trainer = new TrainerOptions { Epochs = o.Epochs, BatchSize = o.BatchSize, LearningRate = o.LearningRate, Seed = o.Seed },
+            ValidationFraction = o.ValidationFraction, AnchorWeight = o.AnchorWeight, PaperExact = o.PaperExact, M = o.UnlabeledSamples,
+            OutcomeFloor = world.OutcomeFloor, ReferenceFromModel = true,
+        }.Validated();
         double? gR2 = null;
         foreach (var (name, kind, gDir, gLabel) in runs)
         {
             sw.Restart();
             var dir = Path.Combine(o.OutDir, Slug(name));
             log.WriteLine($"{name}: training from FT");
-            var summary = CausalRun.Execute(new CausalRunRequest(ds, ftDir, kind, gDir, 5, null, null, o.UnlabeledSamples,
-                new ObjectiveOptions(AnchorWeight: o.PaperExact ? o.AnchorWeight : 0),
-                new TrainerOptions { Epochs = o.Epochs, BatchSize = o.BatchSize, LearningRate = o.LearningRate, Seed = o.Seed },
-                0.2, dir, cache, null, progress?.Invoke(Slug(name)), RestartOnSettingsChange: true,
-                Overlap: overlap, OutcomeFloor: world.OutcomeFloor, ReferenceFromModel: true), log);
+            var summary = CausalRun.Execute(new CausalRunRequest(ds, ftDir, kind, gDir,
+                training, dir, cache) { Progress = progress?.Invoke(Slug(name)), RestartOnSettingsChange = true }, log);
             if (gDir is null && summary.OutcomeModelR2 is double r2) gR2 = r2;
             var m = Evaluate(world, name, CausalRun.Name(kind), gLabel, dir, o, summary.ValidationEssFraction, sw.Elapsed.TotalSeconds, ftResult);
             results.Add(m with { Certificate = summary.Certificate, Certified = summary.Certified, FinalAnchorWeight = summary.FinalAnchorWeight, Alarms = summary.Alarms });
@@ -163,8 +158,9 @@ public static class Demo
 
     static DemoModelResult Evaluate(World world, string name, string objective, string g, string modelDir, DemoOptions o, double? ess, double seconds, DemoModelResult? ft)
     {
-        var (model, tok) = Checkpoint.Load(modelDir);
-        var gen = TextGenerator.Generate(model, tok, new string?[o.EvalSamples], new SamplerSettings { Seed = 10_000 + o.Seed });
+        using var loaded = LoadedModel.Open(modelDir);
+        var (model, tok) = loaded;
+        var gen = TextGenerator.Generate(model, tok, new string?[o.EvalSamples], new SamplerSettings { Seed = SamplerSettings.EvaluationSeedOffset + o.Seed });
         var texts = gen.Select(x => x.Text).ToArray();
         TableWriter.Write(Path.Combine(modelDir, "samples.csv"), new[] { "text", "logprob", "true_mean", "grammatical", "phrase_sum" },
             gen.Select(x => (IReadOnlyList<object?>)new object?[] { x.Text, x.LogProb, world.TrueMean(x.Text), world.IsGrammatical(x.Text) ? 1 : 0, world.PhraseSumMean(x.Text) }));
@@ -189,7 +185,7 @@ public static class Demo
         if (r.FtSteps > 0)
             sb.AppendLine($"FT: validation loss {r.FtValidationLoss:F3} nats/token after {r.FtSteps} steps (target {r.FtTargetLoss:F3}{(r.FtValidationLoss <= r.FtTargetLoss ? ", reached" : ", NOT reached")}). Whole run: {r.TotalSeconds:F0} s.");
         if (r.PaperExact)
-            sb.AppendLine(r.AnchorWeight > 0 ? $"The paper's objectives (--paper-exact) with a fixed likelihood anchor, λ = {r.AnchorWeight:G4}." : "The paper's exact objectives (--paper-exact): no anchor, best epoch by the validation V̂.");
+            sb.AppendLine(r.AnchorWeight > 0 ? $"The paper's objectives (paper-exact) with a fixed likelihood anchor, λ = {r.AnchorWeight:G4}." : "The paper's exact objectives (paper-exact): no anchor, best epoch by the validation V̂.");
         else
             sb.AppendLine("Overlap-aware training (the default): adaptive likelihood anchor, checkpoint chosen by a certified bound on half the held-out rows, certified on the other half.");
         sb.AppendLine($"True value: the realistic reader (a text outside the grammar gets {r.OutcomeFloor:G3}, the lowest rating). Phrase-sum: the paper's lenient yardstick (phrases count in any string).");

@@ -150,6 +150,8 @@ public sealed record PipelineConfig
         if (Trainer.Weighting == "within-experiment" && Data.Group is null) Fail("trainer.weighting \"within-experiment\" needs data.group, the experiment id column", "trainer.weighting");
         if (Trainer.Normalization is not ("self" or "ht")) Fail("trainer.normalization must be \"self\" or \"ht\"", "trainer.normalization");
         if (!(Trainer.ValidationFraction > 0 && Trainer.ValidationFraction < 1)) Fail("trainer.validation_fraction must be strictly between 0 and 1", "trainer.validation_fraction");
+        try { Trainer.ToOptions(Seed, Math.Max(2, OutcomeModel.Folds), Math.Max(0, M)).Validated(); }
+        catch (InputException e) { var named = e.Respell(PipelineTrainerConfig.KeyOf); Fail(named.Detail, e.Parameters.Count > 0 ? PipelineTrainerConfig.KeyOf(e.Parameters[0]) : "trainer"); }
         if (OutcomeModel.Folds < 2) Fail("outcome_model.folds must be at least 2 (cross-fitting)", "outcome_model.folds");
         if (M < 0) Fail("m must be 0 (2 × training rows) or positive", "m");
         if (Eval.Samples < 2) Fail("eval.samples must be at least 2", "eval.samples");
@@ -236,27 +238,30 @@ public sealed record PipelineFtConfig
     /// <summary>Optimizer steps (rounded up to whole epochs); the tiny model needs a few hundred to learn anything.</summary>
     public int Steps { get; init; } = 300;
     /// <summary>Batch size.</summary>
-    public int BatchSize { get; init; } = 32;
+    public int BatchSize { get; init; } = Training.SftOptions.ScratchBatchSize;
     /// <summary>Peak learning rate.</summary>
-    public double Lr { get; init; } = 3e-3;
+    public double Lr { get; init; } = Training.SftOptions.ScratchLearningRate;
     /// <summary>Stop after the first epoch whose validation loss (nats per token) is at or below this; <see cref="Steps"/>
     /// is then a budget (null: train every step).</summary>
     public double? StopAtLoss { get; init; }
 }
 
-/// <summary>The causal trainer (paper defaults are 3 epochs, batch 4, lr 5e-5 for a pretrained model).</summary>
+/// <summary>The causal trainer: each key is a <see cref="Training.CausalTrainingOptions"/> parameter, and its default is
+/// <see cref="Training.CausalTrainingOptions.Pipeline"/>'s (paper defaults are 3 epochs, batch 4, lr 5e-5 for a pretrained model).
+/// Keys added later are nullable (null: the library's default), so that older configs keep their stage fingerprints.</summary>
 public sealed record PipelineTrainerConfig
 {
+    static readonly Training.CausalTrainingOptions Defaults = Training.CausalTrainingOptions.Pipeline;
     /// <summary>Epochs.</summary>
-    public int Epochs { get; init; } = 1;
+    public int Epochs { get; init; } = Defaults.Trainer.Epochs;
     /// <summary>Batch size (= self-normalization scope).</summary>
-    public int BatchSize { get; init; } = 4;
+    public int BatchSize { get; init; } = Defaults.Trainer.BatchSize;
     /// <summary>Peak learning rate.</summary>
-    public double Lr { get; init; } = 1e-3;
+    public double Lr { get; init; } = Defaults.Trainer.LearningRate;
     /// <summary>Global gradient-norm clip.</summary>
-    public double MaxGradNorm { get; init; } = 1.0;
-    /// <summary>Share of training rows held out for epoch selection.</summary>
-    public double ValidationFraction { get; init; } = 0.2;
+    public double MaxGradNorm { get; init; } = Defaults.Trainer.MaxGradNorm;
+    /// <summary>Share of the training rows held out: FT's validation rows, and the causal runs' checkpoint selection and certificate.</summary>
+    public double ValidationFraction { get; init; } = Defaults.ValidationFraction;
     /// <summary>"self" (self-normalized per batch) or "ht" (Horvitz–Thompson).</summary>
     public string Normalization { get; init; } = "self";
     /// <summary>Optional clip of log importance ratios.</summary>
@@ -269,6 +274,27 @@ public sealed record PipelineTrainerConfig
     public double? OutcomeFloor { get; init; }
     /// <summary>"within-experiment" (weights normalized within each experiment of data.group) or "pooled"; null: within-experiment when data.group is set.</summary>
     public string? Weighting { get; init; }
+    /// <summary>Overlap-aware training: the ESS fraction below which the anchor's λ grows (null: the default, 0.3).</summary>
+    public double? EssFloor { get; init; }
+    /// <summary>Use the FT model as P̂^R even when the data has design probabilities (null: false).</summary>
+    public bool? ReferenceFromModel { get; init; }
+    /// <summary>Stop after the first epoch whose validation loss is at or below this (null: every epoch).</summary>
+    public double? StopAtLoss { get; init; }
+
+    /// <summary>Every setting of one causal run of the pipeline (its seed, ĝ's folds and m come from the config's other sections).</summary>
+    public Training.CausalTrainingOptions ToOptions(long seed, int folds, int m) => new()
+    {
+        Trainer = new Training.TrainerOptions { Epochs = Epochs, BatchSize = BatchSize, LearningRate = Lr, MaxGradNorm = MaxGradNorm, Seed = seed, StopAtValidationLoss = StopAtLoss },
+        ValidationFraction = ValidationFraction, Normalization = Training.CausalTrainingOptions.ParseNormalization(Normalization), MaxLogWeight = MaxLogWeight,
+        AnchorWeight = AnchorWeight ?? 0, PaperExact = PaperExact, EssFloor = EssFloor ?? Defaults.EssFloor, OutcomeFloor = OutcomeFloor,
+        ReferenceFromModel = ReferenceFromModel ?? false, WithinExperiments = Training.CausalTrainingOptions.ParseWeighting(Weighting), Folds = folds, M = m,
+    };
+
+    /// <summary>The config key of a <see cref="Training.CausalTrainingOptions"/> parameter ("trainer.epochs", "seed", "m").</summary>
+    public static string KeyOf(string parameter) => parameter switch
+    {
+        "seed" or "m" => parameter, "folds" => "outcome_model.folds", _ => "trainer." + parameter,
+    };
 }
 
 /// <summary>The outcome model ĝ.</summary>

@@ -33,7 +33,7 @@ public sealed record PipelineResult(string OutDir, IReadOnlyList<string> StagesR
 /// </summary>
 public static partial class PipelineRunner
 {
-    /// <summary>Seed offset of the held-out test split (the training/validation split inside it uses 240402).</summary>
+    /// <summary>Seed offset of the held-out test split (the training/validation split inside it uses <see cref="DirectOutcomeDataset.ValidationSplitSeed"/>).</summary>
     public const int TestSplitSeed = 20240501;
     const string Prepared = "data/prepared.csv", TrainCsv = "data/train.csv", TestCsv = "data/test.csv", ConfCsv = "data/confounded.csv";
 
@@ -103,14 +103,13 @@ public static partial class PipelineRunner
             var dir = P("models/" + r.Name);
             manifest.Run("train:" + r.Name, fp, ["models/" + r.Name + "/" + Checkpoint.WeightsFile, "models/" + r.Name + "/run.json"], () =>
             {
-                var objective = new ObjectiveOptions(c.Trainer.Normalization == "ht" ? WeightNormalization.HorvitzThompson : WeightNormalization.SelfNormalized, c.Trainer.MaxLogWeight,
-                    c.Trainer.PaperExact ? c.Trainer.AnchorWeight ?? 0 : 0);
-                var overlap = c.Trainer.PaperExact ? OverlapOptions.PaperExact
-                    : OverlapOptions.Default with { InitialAnchorWeight = c.Trainer.AnchorWeight is double aw && aw > 0 ? aw : OverlapOptions.Default.InitialAnchorWeight };
-                CausalRun.Execute(new CausalRunRequest(trainPool, ftPath, r.Kind, r.ConfoundedG ? P("outcome/confounded") : null, c.OutcomeModel.Folds,
-                    null, null, c.M, objective, TrainerOptionsFor(c, r.SeedOffset), c.Trainer.ValidationFraction, dir, cache, device,
-                    progress?.Invoke(r.Name), RestartOnSettingsChange: true, Overlap: overlap, OutcomeFloor: c.Trainer.OutcomeFloor,
-                    WithinExperiments: c.Trainer.Weighting switch { "within-experiment" => true, "pooled" => false, _ => null }), log);
+                var options = c.Trainer.ToOptions(c.Seed + r.SeedOffset, c.OutcomeModel.Folds, c.M);
+                try
+                {
+                    CausalRun.Execute(new CausalRunRequest(trainPool, ftPath, r.Kind, r.ConfoundedG ? P("outcome/confounded") : null, options, dir, cache)
+                        { Device = device, Progress = progress?.Invoke(r.Name), RestartOnSettingsChange = true }, log);
+                }
+                catch (InputException e) { throw e.Respell(PipelineTrainerConfig.KeyOf); }
             });
             modelFp[r.Name] = fp;
             modelPath[r.Name] = dir;
@@ -172,11 +171,6 @@ public static partial class PipelineRunner
             LogPropensityColumn = d.Design?.Column ?? d.LogPropensity, HigherIsBetter = d.Direction == "higher", Kind = kind,
         };
     }
-
-    static TrainerOptions TrainerOptionsFor(PipelineConfig c, long seedOffset) => new()
-    {
-        Epochs = c.Trainer.Epochs, BatchSize = c.Trainer.BatchSize, LearningRate = c.Trainer.Lr, MaxGradNorm = c.Trainer.MaxGradNorm, Seed = c.Seed + seedOffset,
-    };
 
     static torch.Device ParseDevice(string s)
     {
@@ -241,21 +235,21 @@ public static partial class PipelineRunner
 
     static void TrainFt(PipelineConfig c, DirectOutcomeDataset trainPool, string dir, torch.Device? device, TextWriter log, IProgress<TrainingProgress>? progress)
     {
-        var (tr, va) = trainPool.Split(0.2, 240402);
-        var trainTexts = tr.Rows.Select(x => x.Text).ToArray();
-        var scratchTok = c.Model.IsBuiltIn ? c.ScratchTokenizerFor(c.Data.Source.Equals("world", StringComparison.OrdinalIgnoreCase)).Create(trainPool.Rows.Select(x => x.Text).ToArray()) : null;
-        var (model, tok) = Checkpoint.LoadOrCreate(c.Model.Base, device, c.Seed, scratchTok);
-        if (scratchTok is not null) log.WriteLine($"FT tokenizer: {Text.ScratchTokenizer.Describe(tok, trainPool.Rows.Count)}");
-        int epochs = Math.Max(1, (int)Math.Ceiling(c.Ft.Steps / Math.Ceiling(tr.Rows.Count / (double)c.Ft.BatchSize)));
-        log.WriteLine($"FT: {c.Model.Base} ({model.ParameterCount():N0} parameters) on {tr.Rows.Count} texts, {(c.Ft.StopAtLoss is null ? "" : "at most ")}{epochs} epochs of batch {c.Ft.BatchSize}, lr {c.Ft.Lr:G3}" +
-                      (c.Ft.StopAtLoss is double t ? $", until validation loss <= {t} nats/token" : ""));
-        var r = SftTrainer.Train(model, tok, trainTexts, va.Rows.Select(x => x.Text).ToArray(),
-            new TrainerOptions { Epochs = epochs, BatchSize = c.Ft.BatchSize, LearningRate = c.Ft.Lr, Seed = c.Seed, StopAtValidationLoss = c.Ft.StopAtLoss },
-            dir, trainPool.Fingerprint(), progress, restartOnSettingsChange: true);
-        log.WriteLine($"FT: validation loss {r.BestValidationLoss:F4} nats/token (best epoch {r.BestEpoch}, {r.Steps} steps{(r.StoppedEarly ? ", target reached" : "")})");
-        if (c.Ft.StopAtLoss is double target && r.BestValidationLoss > target)
-            log.WriteLine($"FT: warning: ft.stop_at_loss {target} was not reached in {r.Steps} steps; raise ft.steps");
+        // FT holds out the rows every later stage holds out (trainer.validation_fraction), so that no stage validates on FT's training rows
+        var options = new SftOptions
+        {
+            Steps = c.Ft.Steps, BatchSize = c.Ft.BatchSize, LearningRate = c.Ft.Lr, Seed = c.Seed, StopAtLoss = c.Ft.StopAtLoss,
+            ValidationFraction = c.Trainer.ValidationFraction, Tokenizer = c.ScratchTokenizerFor(c.Data.Source.Equals("world", StringComparison.OrdinalIgnoreCase)),
+        };
+        try { SftRun.Execute(new SftRequest(trainPool, c.Model.Base, options, dir) { Device = device, Progress = progress, RestartOnSettingsChange = true }, log); }
+        catch (InputException e) { throw e.Respell(FtKeyOf); }
     }
+
+    /// <summary>The config key of an <see cref="SftOptions"/> parameter.</summary>
+    internal static string FtKeyOf(string parameter) => parameter switch
+    {
+        "validation_fraction" => "trainer.validation_fraction", "seed" => "seed", "tokenizer" or "vocab_size" => "model." + parameter, _ => "ft." + parameter,
+    };
 
     /// <summary>The held-out outcome model's cross-fitted predictions on the held-out rows (outcome/heldout_oof.json).</summary>
     public sealed record HeldoutOutcome(double[] OutOfFold, int Folds, double R2, double? Auc, string Description);
@@ -297,8 +291,9 @@ public static partial class PipelineRunner
         }
         else
         {
-            var (model, tok) = Checkpoint.Load(ftPath, device);
-            var (tr, va) = trainPool.Split(c.Trainer.ValidationFraction, 240402);
+            using var loaded = LoadedModel.Open(ftPath, device);
+            var (model, tok) = loaded;
+            var (tr, va) = trainPool.Split(c.Trainer.ValidationFraction, DirectOutcomeDataset.ValidationSplitSeed);
             ReferenceTable.Get(ftPath, model, tok, tr.Rows.Select(r => r.Text).ToArray(), null, cache);
             ReferenceTable.Get(ftPath, model, tok, va.Rows.Select(r => r.Text).ToArray(), null, cache);
             var (lp, _) = ReferenceTable.Get(ftPath, model, tok, test.Rows.Select(r => r.Text).ToArray(), null, cache);
@@ -310,8 +305,9 @@ public static partial class PipelineRunner
 
     static void TildeStage(PipelineConfig c, DirectOutcomeDataset trainPool, string ftPath, string cache, string outDir, torch.Device? device, TextWriter log)
     {
-        var (model, tok) = Checkpoint.Load(ftPath, device);
-        var (tr, _) = trainPool.Split(c.Trainer.ValidationFraction, 240402);
+        using var loaded = LoadedModel.Open(ftPath, device);
+        var (model, tok) = loaded;
+        var (tr, _) = trainPool.Split(c.Trainer.ValidationFraction, DirectOutcomeDataset.ValidationSplitSeed);
         int m = c.M > 0 ? c.M : 2 * tr.Rows.Count; // as CausalRun chooses it, so the run finds the cache
         var (set, cached) = UnlabeledSamples.Get(ftPath, model, tok, m, null, new SamplerSettings { Seed = c.Seed }, cache);
         log.WriteLine($"X̃: {m} samples from f0 = FT ({(cached ? "cached" : "sampled")})");
@@ -320,8 +316,9 @@ public static partial class PipelineRunner
 
     static void Generate(PipelineConfig c, string modelDir, string path, World? world, torch.Device? device)
     {
-        var (model, tok) = Checkpoint.Load(modelDir, device);
-        var gen = TextGenerator.Generate(model, tok, new string?[c.Eval.Samples], new SamplerSettings { Seed = 10_000 + c.Seed, MaxNewTokens = c.Eval.MaxNewTokens });
+        using var loaded = LoadedModel.Open(modelDir, device);
+        var (model, tok) = loaded;
+        var gen = TextGenerator.Generate(model, tok, new string?[c.Eval.Samples], new SamplerSettings { Seed = SamplerSettings.EvaluationSeedOffset + c.Seed, MaxNewTokens = c.Eval.MaxNewTokens });
         var cols = world is null ? new[] { "text", "logprob", "complete" } : new[] { "text", "logprob", "complete", "true_mean" };
         TableWriter.Write(path, cols, gen.Select(x => (IReadOnlyList<object?>)(world is null
             ? new object?[] { x.Text, x.LogProb, x.Complete }

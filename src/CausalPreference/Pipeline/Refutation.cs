@@ -14,7 +14,7 @@ namespace CausalPreference.Pipeline;
 /// <param name="Spec">The direct-outcome file and its columns (design log-propensities, if any, are used as P^R).</param>
 /// <param name="ModelPath">The FT model: the start of training, the baseline, and P̂^R when the data has no design probabilities.</param>
 /// <param name="Objective">cpo or dr-cpo (oo-rlhf is accepted too).</param>
-/// <param name="Trainer">Trainer settings; use the ones of the run being checked.</param>
+/// <param name="Training">Every training setting (folds, m and the validation share included); use the ones of the run being checked.</param>
 /// <param name="OutDir">Output folder (placebo/, half-a/, half-b/, refute.json).</param>
 /// <param name="Placebo">Run the placebo check.</param>
 /// <param name="Stability">Run the subset-stability check.</param>
@@ -22,14 +22,21 @@ namespace CausalPreference.Pipeline;
 /// <param name="Estimator">IPW, SNIPW, DM, DR or SNDR (the last three sample <paramref name="Samples"/> texts per model), or
 /// WITHIN (<see cref="WithinExperimentValue"/>: needs a group column; null picks WITHIN for grouped data, else SNIPW).</param>
 /// <param name="MaxRows">Keep at most this many rows (whole groups, seeded); 0 = all.</param>
-/// <param name="Folds">Cross-fitting folds of ĝ.</param>
-/// <param name="M">X̃ samples for DR-CPO (0 = 2 × training rows).</param>
 /// <param name="Samples">Texts sampled per model for DM/DR/SNDR.</param>
-/// <param name="ValidationFraction">Share of training rows used for epoch selection.</param>
 /// <param name="Device">Torch device (null = CPU).</param>
-public sealed record RefutationRequest(DatasetSpec Spec, string ModelPath, ObjectiveKind Objective, TrainerOptions Trainer, string OutDir,
-    bool Placebo = true, bool Stability = true, double TestFraction = 0.2, string? Estimator = null, int MaxRows = 0, int Folds = 5, int M = 0,
-    int Samples = 100, double ValidationFraction = 0.2, torch.Device? Device = null);
+public sealed record RefutationRequest(DatasetSpec Spec, string ModelPath, ObjectiveKind Objective, CausalTrainingOptions Training, string OutDir,
+    bool Placebo = true, bool Stability = true, double TestFraction = 0.2, string? Estimator = null, int MaxRows = 0,
+    int Samples = 100, torch.Device? Device = null)
+{
+    /// <summary>The optimization settings of <see cref="Training"/>.</summary>
+    public TrainerOptions Trainer => Training.Trainer;
+    /// <summary>Cross-fitting folds of ĝ.</summary>
+    public int Folds => Training.Folds;
+    /// <summary>X̃ samples for DR-CPO (0 = 2 × training rows).</summary>
+    public int M => Training.M;
+    /// <summary>Share of training rows used for checkpoint selection.</summary>
+    public double ValidationFraction => Training.ValidationFraction;
+}
 
 /// <summary>Placebo check: trained on shuffled outcomes, the estimated lift over FT on held-out (shuffled) rows must have a CI covering 0.</summary>
 /// <param name="TrainRows">Rows the placebo model was trained on.</param>
@@ -87,12 +94,12 @@ public static class Refutation
         Directory.CreateDirectory(r.OutDir);
         string name = (r.Estimator ?? (r.Spec.GroupColumn != null ? "WITHIN" : "SNIPW")).ToUpperInvariant();
         if (name == "WITHIN" && r.Spec.GroupColumn is null)
-            throw new InputException("the WITHIN estimator compares models within experiments: name the experiment id column (--group-column)", r.Spec.Path);
+            throw new InputException("the WITHIN estimator compares models within experiments: name the experiment id column (`group_column`)", r.Spec.Path);
         var estimator = name == "WITHIN" ? null : Estimators.ByName(name);
         r = r with { Estimator = name };
-        var table = DesignPropensity.Cap(TableReader.Read(r.Spec.Path), r.MaxRows, r.Spec.GroupColumn, 240402);
+        var table = DesignPropensity.Cap(TableReader.Read(r.Spec.Path), r.MaxRows, r.Spec.GroupColumn, DirectOutcomeDataset.ValidationSplitSeed);
         var data = DirectOutcomeDataset.FromTable(table, r.Spec);
-        log.WriteLine($"refute: {data.Describe()}{(r.MaxRows > 0 && table.RowCount < TableReader.Read(r.Spec.Path).RowCount ? $" (capped at {table.RowCount} rows by --max-rows)" : "")}");
+        log.WriteLine($"refute: {data.Describe()}{(r.MaxRows > 0 && table.RowCount < TableReader.Read(r.Spec.Path).RowCount ? $" (capped at {table.RowCount} rows, the most asked for)" : "")}");
         string logging = r.Spec.LogPropensityColumn is { } c ? $"design probabilities (column '{c}')" : $"P̂^R = the FT model {r.ModelPath}";
         PlaceboResult? placebo = null;
         StabilityResult? stability = null;
@@ -163,8 +170,8 @@ public static class Refutation
     static int SplitSeed(RefutationRequest r) => PipelineRunner.TestSplitSeed + (int)(r.Trainer.Seed % 1000);
 
     static void Train(RefutationRequest r, DirectOutcomeDataset pool, string dir, TextWriter log) =>
-        CausalRun.Execute(new CausalRunRequest(pool, r.ModelPath, r.Objective, null, r.Folds, null, null, r.M, new ObjectiveOptions(), r.Trainer,
-            r.ValidationFraction, dir, Path.Combine(r.OutDir, ".cache"), r.Device, null, RestartOnSettingsChange: true), log);
+        CausalRun.Execute(new CausalRunRequest(pool, r.ModelPath, r.Objective, null, r.Training, dir, Path.Combine(r.OutDir, ".cache"))
+            { Device = r.Device, RestartOnSettingsChange = true }, log);
 
     static string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
 

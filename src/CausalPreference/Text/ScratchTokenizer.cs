@@ -12,7 +12,7 @@ public sealed record ScratchTokenizer(string Kind = ScratchTokenizer.Learned, in
     public const string Learned = "learned", Bytes = "bytes";
 
     /// <summary>Checks the choice; <paramref name="where"/> names the option or config key in the message.</summary>
-    public ScratchTokenizer Validated(string where = "--tokenizer", string sizeWhere = "--vocab-size")
+    public ScratchTokenizer Validated(string where = "`tokenizer`", string sizeWhere = "`vocab_size`")
     {
         if (Kind is not (Learned or Bytes))
             throw new InputException($"{where} must be \"{Learned}\" (byte-level BPE learned from the training texts) or \"{Bytes}\" (one token per byte); got \"{Kind}\"");

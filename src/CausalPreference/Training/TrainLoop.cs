@@ -71,7 +71,7 @@ public static class TrainLoop
         long totalSteps = (long)batchesPerEpoch * opts.Epochs;
         try { Directory.CreateDirectory(outDir); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        { throw new InputException($"cannot create the output folder ({e.Message}). Choose a writable location for --out.", outDir, inner: e); }
+        { throw new InputException($"cannot create the output folder ({e.Message}). Choose a writable location for `out`.", outDir, inner: e); }
         using var runLock = RunLock.Acquire(outDir); // one writer per folder: a second run is refused, never interleaved
         var state = new State(0, 0, 0, double.PositiveInfinity, -1, settingsFingerprint, new(), false);
         bool resumed = false;
@@ -86,7 +86,7 @@ public static class TrainLoop
                 saved = null;
             }
             else if (saved is null || saved.Settings != settingsFingerprint)
-                throw new InputException("this output folder holds a run with other data or settings; use another --out, or --force to start over", outDir);
+                throw new InputException("this output folder holds a run with other data or settings; use another `out`, or `force` to start over", outDir);
         }
         if (File.Exists(stateFile))
         {
@@ -133,7 +133,7 @@ public static class TrainLoop
                     var outp = step(new StepContext(idx, epoch, bi, batchesPerEpoch));
                     lossValue = outp.Loss.to(ScalarType.Float64).item<double>();
                     if (!double.IsFinite(lossValue))
-                        throw new InvalidOperationException($"the loss became {lossValue} at step {globalStep}; lower --lr or check the data (log-ratios and outcomes)");
+                        throw new InvalidOperationException($"the loss became {lossValue} at step {globalStep}; lower `lr` or check the data (log-ratios and outcomes)");
                     outp.Loss.backward();
                     // The norm is computed even with clipping off (an infinite cap changes nothing) so that an overflowed
                     // gradient never reaches the weights: a finite loss can still have ±∞ gradients in float32.
@@ -141,7 +141,7 @@ public static class TrainLoop
                     if (!double.IsFinite(norm))
                         throw new InvalidOperationException($"the gradient overflowed at step {globalStep} (norm {norm}); the step was not applied, " +
                             "so the weights stay finite. The importance weights are too large for the model's float32 gradients: use self-normalized " +
-                            "weights (--normalization self), cap the log-ratios with --max-log-weight, or lower --lr, then rerun with --force");
+                            "weights (`normalization` self), cap the log-ratios with `max_log_weight`, or lower `lr`, then rerun with `force`");
                     if (opts.MaxGradNorm > 0) gradNorm = norm;
                     optimizer.step();
                     metrics = outp.Metrics;

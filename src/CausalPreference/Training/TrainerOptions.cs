@@ -27,11 +27,13 @@ public sealed record TrainerOptions
     /// rate still follows the schedule of the full run, so a run that needs every epoch is the same as without a target.</summary>
     public double? StopAtValidationLoss { get; init; }
 
+    /// <summary>Checks the settings; each message names its parameter (in backticks, see <see cref="IO.InputException.Respell"/>).</summary>
     public void Validate()
     {
-        if (Epochs < 1) throw new IO.InputException($"--epochs must be at least 1 (got {Epochs})");
-        if (BatchSize < 1) throw new IO.InputException($"--batch-size must be at least 1 (got {BatchSize})");
-        if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new IO.InputException($"--lr must be a positive number (got {LearningRate})");
-        if (StopAtValidationLoss is double t && !double.IsFinite(t)) throw new IO.InputException($"--stop-at-loss must be a finite number (got {t})");
+        if (Epochs < 1) throw new IO.InputException($"`epochs` must be at least 1 (got {Epochs})");
+        if (BatchSize < 1) throw new IO.InputException($"`batch_size` must be at least 1 (got {BatchSize})");
+        if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new IO.InputException($"`lr` must be a positive number (got {LearningRate})");
+        if (!(MaxGradNorm >= 0 && double.IsFinite(MaxGradNorm))) throw new IO.InputException($"`max_grad_norm` must be a finite number ≥ 0 (0 turns clipping off); got {MaxGradNorm}");
+        if (StopAtValidationLoss is double t && !double.IsFinite(t)) throw new IO.InputException($"`stop_at_loss` must be a finite number (got {t})");
     }
 }

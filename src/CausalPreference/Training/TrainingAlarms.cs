@@ -51,7 +51,7 @@ public static class TrainingAlarms
         if (norms.Count > 0 && zero >= MostSteps * norms.Count)
             alarms.Add($"gradient norm about zero (< {ZeroGradNorm:G1}) in {zero} of {norms.Count} steps: training moved (almost) nothing and the model is " +
                        "(almost) the FT model. With Horvitz–Thompson weights this happens when the log ratios are very negative (exp(d) underflows): use " +
-                       "self-normalized weights (--normalization self), or check that log P^R is on the scale of the model's sequence log-probabilities.");
+                       "self-normalized weights (normalization \"self\"), or check that log P^R is on the scale of the model's sequence log-probabilities.");
         var far = steps.Select(s => Math.Max(Math.Abs(Get(s, "log_ratio_min") ?? 0), Math.Abs(Get(s, "log_ratio_max") ?? 0))).Count(v => v > FarLogRatio);
         if (far >= MostSteps * n)
             alarms.Add($"log importance ratios beyond ±{FarLogRatio:0} in {far} of {n} steps: the policy and the reference disagree by more than e^{FarLogRatio:0} " +

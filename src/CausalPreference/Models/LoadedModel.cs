@@ -1,0 +1,35 @@
+using CausalPreference.Text;
+using TorchSharp;
+
+namespace CausalPreference.Models;
+
+/// <summary>
+/// A model and its tokenizer, owned by the caller: dispose it (<c>using var m = LoadedModel.Open(path)</c>) so that a
+/// large model's weights (on a GPU, gigabytes) are freed when the caller is done, not when the finalizer runs.
+/// Deconstructs like the tuple <see cref="Checkpoint.Load"/> returns: <c>var (model, tok) = m;</c>.
+/// </summary>
+public sealed class LoadedModel : IDisposable
+{
+    public CausalLM Model { get; }
+    public ITokenizer Tokenizer { get; }
+
+    public LoadedModel(CausalLM model, ITokenizer tokenizer) { Model = model; Tokenizer = tokenizer; }
+
+    /// <summary>Loads a checkpoint or Hugging Face folder (see <see cref="Checkpoint.Load"/>).</summary>
+    public static LoadedModel Open(string path, torch.Device? device = null)
+    {
+        var (model, tok) = Checkpoint.Load(path, device);
+        return new LoadedModel(model, tok);
+    }
+
+    /// <summary>A built-in model created from scratch, or a loaded one (see <see cref="Checkpoint.LoadOrCreate"/>).</summary>
+    public static LoadedModel OpenOrCreate(string spec, torch.Device? device = null, long seed = 0, ITokenizer? scratchTokenizer = null)
+    {
+        var (model, tok) = Checkpoint.LoadOrCreate(spec, device, seed, scratchTokenizer);
+        return new LoadedModel(model, tok);
+    }
+
+    public void Deconstruct(out CausalLM model, out ITokenizer tokenizer) { model = Model; tokenizer = Tokenizer; }
+
+    public void Dispose() => Model.Dispose();
+}
