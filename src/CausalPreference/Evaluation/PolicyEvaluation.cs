@@ -2,6 +2,7 @@ using CausalPreference.Causal;
 using CausalPreference.Data;
 using CausalPreference.IO;
 using CausalPreference.Models;
+using CausalPreference.Evaluation.OffPolicy;
 using CausalPreference.Outcome;
 using CausalPreference.Pipeline;
 
@@ -40,17 +41,16 @@ public static class PolicyEvaluation
             throw new InputException($"the baseline '{baseline}' is not one of the model names ({string.Join(", ", names)}); give --baseline NAME with one of them");
         var options = r.Estimate with { RefuseOnPoorOverlap = false };
 
-        var texts = ds.Rows.Select(x => x.Text).ToArray();
-        var prompts = ds.Spec.PromptColumn is null ? null : ds.Rows.Select(x => x.Prompt).ToArray();
-        var y = ds.Rows.Select(x => x.Outcome).ToArray();
-        var rowWeights = ds.Rows.Any(x => x.Weight != 1.0) ? ds.Rows.Select(x => x.Weight).ToArray() : null;
+        var rows = HeldoutRows.Of(ds);
+        var texts = rows.Texts;
+        var prompts = rows.Prompts;
 
         // log P^R(X_i): the design probability when known, else the frozen logging (FT) model's.
         double[] logpR;
         string loggingSource;
         if (ds.Spec.LogPropensityColumn != null)
         {
-            logpR = ds.Rows.Select(x => x.LogPropensity!.Value).ToArray();
+            logpR = rows.DesignLogp!;
             loggingSource = $"design log-propensities from column '{ds.Spec.LogPropensityColumn}'";
             if (r.LoggingModelPath != null) log.WriteLine($"note: the data's column '{ds.Spec.LogPropensityColumn}' gives log P^R; the logging model {r.LoggingModelPath} is not used");
         }
@@ -68,8 +68,7 @@ public static class PolicyEvaluation
         else throw new InputException("the estimators need log P^R(X_i) for every held-out row: give --log-propensity-column (the design probabilities) or --logging-model FT_DIR (the model that estimates P^R)", ds.Spec.Path);
 
         // ĝ on the held-out rows (out-of-fold) and a model for the policy samples.
-        Func<IReadOnlyList<string>, double[]>? predict = null;
-        double[]? gRows = null;
+        OutcomeModelPredictions? g = null;
         string? gSource = null;
         double? gR2 = null, gAuc = null;
         if (r.PolicySamples > 0)
@@ -78,64 +77,49 @@ public static class PolicyEvaluation
             {
                 if (!Directory.Exists(r.OutcomeModelDir))
                     throw new InputException("outcome model folder not found; give a folder written by an outcome model's Save (it holds outcome_model.json)", r.OutcomeModelDir);
-                var g = OutcomeModels.Load(r.OutcomeModelDir);
-                predict = g.Predict;
-                gRows = g.Predict(texts);
-                gSource = $"saved outcome model {r.OutcomeModelDir} ({g.Kind}); it must not have been fit on these held-out rows";
+                var saved = OutcomeModels.Load(r.OutcomeModelDir);
+                g = new OutcomeModelPredictions(saved.Predict(texts), saved.Predict);
+                gSource = $"saved outcome model {r.OutcomeModelDir} ({saved.Kind}); it must not have been fit on these held-out rows";
             }
             else
             {
                 var cf = OutcomePredictions.CrossFitLexical(ds, r.Folds, r.Seed);
-                predict = cf.FinalModel.Predict;
-                gRows = cf.OutOfFold;
+                g = new OutcomeModelPredictions(cf.OutOfFold, cf.FinalModel.Predict);
                 gSource = $"{cf.FinalModel.Kind}, cross-fitted on the held-out rows ({cf.Folds} folds; out-of-fold ĝ(X_i), all-rows model for ĝ(X̃))";
                 if (cf.Auc is double auc) gAuc = auc; else if (double.IsFinite(cf.R2)) gR2 = cf.R2;
             }
             log.WriteLine($"outcome model ĝ: {gSource}{(gR2 is double r2 ? $", out-of-fold R² {r2:F3}" : "")}{(gAuc is double a ? $", out-of-fold AUC {a:F3}" : "")}");
         }
 
-        // Each model: scores, samples, LoggedSample.
-        var samples = new LoggedSample[names.Count];
-        var partial = new (WeightDiagnostics Weights, int Truncated, int NonCanonical, bool ScoresCached, bool SamplesCached)[names.Count];
-        for (int k = 0; k < names.Count; k++)
+        // Each model: scores, samples (all models share one sampler seed), weight diagnostics.
+        var paths = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int k = 0; k < names.Count; k++) paths[names[k]] = r.ModelPaths[k];
+        var scorer = new CheckpointScorer(paths, rows, r.Device)
         {
-            var path = r.ModelPaths[k];
-            var (model, tok) = Checkpoint.Load(path, r.Device);
-            try
-            {
-                var (logpF, scoresCached) = ReferenceTable.Get(path, model, tok, texts, prompts, r.CacheDir);
-                int truncated = 0;
-                for (int i = 0; i < texts.Length; i++)
-                {
-                    int plen = prompts?[i] is { Length: > 0 } p ? tok.Encode(p).Length : 0;
-                    if (1 + plen + tok.Encode(texts[i]).Length + 1 > model.Config.ContextLength) truncated++;
-                }
-                double[]? gTilde = null;
-                int nonCanonical = 0;
-                bool samplesCached = false;
-                if (r.PolicySamples > 0)
-                {
-                    var sampler = (r.Sampling ?? new SamplerSettings { MaxNewTokens = DefaultMaxNewTokens(tok, texts) }) with { Seed = r.Seed };
-                    var (set, c) = UnlabeledSamples.Get(path, model, tok, r.PolicySamples, prompts, sampler, r.CacheDir);
-                    gTilde = predict!(set.Texts);
-                    nonCanonical = set.NonCanonical;
-                    samplesCached = c;
-                }
-                var logW = logpF.Select((lp, i) => lp - logpR[i]).ToArray();
-                partial[k] = (WeightDiagnostics.FromLogWeights(logW), truncated, nonCanonical, scoresCached, samplesCached);
-                samples[k] = new LoggedSample(logpF, logpR, y, gRows, gTilde, rowWeights);
-                log.WriteLine($"{names[k]}: scored {texts.Length} rows ({(scoresCached ? "cached" : "computed")})" +
-                              (r.PolicySamples > 0 ? $", {r.PolicySamples} policy samples ({(samplesCached ? "cached" : "sampled")})" : "") +
-                              $"; ESS {partial[k].Weights.Ess:0.#} of {texts.Length}");
-            }
-            finally { model.Dispose(); }
+            CacheDir = r.CacheDir,
+            PolicySamples = r.PolicySamples,
+            Sampler = tok => (r.Sampling ?? new SamplerSettings { MaxNewTokens = DefaultMaxNewTokens(tok, texts) }) with { Seed = r.Seed },
+        };
+        var ev = new HeldoutEvaluator(rows, HeldoutEstimator.OffPolicy, scorer)
+        {
+            LoggingLogp = () => logpR,
+            OutcomeModel = () => g!,
+            Options = options,
+            SamplesUnavailable = r.PolicySamples > 0 ? null : "no policy samples were drawn (--policy-samples 0)",
+        };
+        foreach (var name in names)
+        {
+            var s = ev.Scores(name);
+            log.WriteLine($"{name}: scored {texts.Length} rows ({(s.ScoresCached ? "cached" : "computed")})" +
+                          (r.PolicySamples > 0 ? $", {r.PolicySamples} policy samples ({(s.SamplesCached ? "cached" : "sampled")})" : "") +
+                          $"; ESS {ev.Weights(name).Ess:0.#} of {texts.Length}");
         }
 
         if (r.RefuseOnPoorOverlap)
-            for (int k = 0; k < names.Count; k++)
-                if (partial[k].Weights.EssFraction < options.MinEssFraction)
+            foreach (var name in names)
+                if (ev.Weights(name) is var w && w.EssFraction < options.MinEssFraction)
                     throw new PoorOverlapException(
-                        $"{names[k]}: only {partial[k].Weights.Ess:0.#} effective samples of {texts.Length} (ESS fraction {partial[k].Weights.EssFraction:0.###} < {options.MinEssFraction}); " +
+                        $"{name}: only {w.Ess:0.#} effective samples of {texts.Length} (ESS fraction {w.EssFraction:0.###} < {options.MinEssFraction}); " +
                         "the model puts its mass where the held-out data has little, so no estimate is reported (--refuse-poor-overlap). Evaluate on more data, or drop the flag to see the estimates with warnings.");
 
         int baseIndex = names.IndexOf(baseline);
@@ -143,12 +127,12 @@ public static class PolicyEvaluation
         var models = new List<ModelEvaluation>();
         for (int k = 0; k < names.Count; k++)
         {
-            var estimates = Estimators.All.Select(e => Evaluate(e, samples[k], null, options, r.PolicySamples)).ToList();
+            var estimates = ev.Estimators.Select(e => ev.TryValue(e, names[k])).ToList();
             List<EstimatorResult>? diffs = k == baseIndex ? null
-                : Estimators.All.Select(e => Evaluate(e, samples[k], samples[baseIndex], options, r.PolicySamples)).ToList();
-            var p = partial[k];
+                : ev.Estimators.Select(e => ev.TryDifference(e, names[k], baseline)).ToList();
+            var p = ev.Scores(names[k]);
             // Mass on the logging support: mean importance weight Σ c·w / Σ c (IPW of the constant outcome 1).
-            var support = Estimators.Ipw.Estimate(samples[k] with { Outcome = Enumerable.Repeat(1.0, texts.Length).ToArray(), OutcomeHat = null, OutcomeHatOnPolicySamples = null },
+            var support = Estimators.Ipw.Estimate(ev.Sample(names[k]) with { Outcome = Enumerable.Repeat(1.0, texts.Length).ToArray(), OutcomeHat = null, OutcomeHatOnPolicySamples = null },
                 options with { MaxWeight = null, MinEssFraction = 0, Ci = CiMethod.InfluenceFunction });
             foreach (var w in MergeWarnings(estimates)) Add(warnings, $"{names[k]}: {w}");
             foreach (var w in (diffs ?? []).SelectMany(e => e.Value?.Warnings ?? []).Where(w => !w.StartsWith("model A: ", StringComparison.Ordinal) && !w.StartsWith("model B: ", StringComparison.Ordinal)))
@@ -163,11 +147,11 @@ public static class PolicyEvaluation
                 Add(warnings, $"{names[k]}: the mean importance weight is {support.Estimate:0.###} (95% CI [{support.CiLow:0.###}, {support.CiHigh:0.###}]) but cannot exceed 1 when " +
                               "log P^R and log P^f are both normalized densities of these texts: check that the log-propensities are natural logs of probabilities over whole texts " +
                               "(or that the logging model is the one the data came from), and that prompts are given the same way to both.");
-            if (p.Truncated > 0)
-                Add(warnings, $"{names[k]}: {p.Truncated} of {texts.Length} held-out rows are longer than the model's context; their log P^f is that of a prefix, so their weights are wrong.");
-            if (p.NonCanonical > 0)
-                Add(warnings, $"{names[k]}: {p.NonCanonical} of {r.PolicySamples} policy samples do not re-encode to the sampled tokens; ĝ scores the decoded text.");
-            models.Add(new ModelEvaluation(names[k], r.ModelPaths[k], p.Weights, support, p.Truncated, p.NonCanonical, p.ScoresCached, p.SamplesCached, estimates, diffs));
+            if (p.TruncatedRows > 0)
+                Add(warnings, $"{names[k]}: {p.TruncatedRows} of {texts.Length} held-out rows are longer than the model's context; their log P^f is that of a prefix, so their weights are wrong.");
+            if (p.NonCanonicalSamples > 0)
+                Add(warnings, $"{names[k]}: {p.NonCanonicalSamples} of {r.PolicySamples} policy samples do not re-encode to the sampled tokens; ĝ scores the decoded text.");
+            models.Add(new ModelEvaluation(names[k], r.ModelPaths[k], ev.Weights(names[k]), support, p.TruncatedRows, p.NonCanonicalSamples, p.ScoresCached, p.SamplesCached, estimates, diffs));
         }
         if (r.OutcomeModelDir == null && r.PolicySamples > 0 && gR2 is double gr2 && gr2 < 0.05)
             Add(warnings, $"the cross-fitted outcome model explains little (out-of-fold R² {gr2:F3}): DM is unreliable, and DR/SNDR gain little over IPW/SNIPW.");
@@ -194,19 +178,6 @@ public static class PolicyEvaluation
                 else if (!entry.Names.Contains(e.Estimator)) entry.Names.Add(e.Estimator);
             }
         return merged.Select(m => $"{string.Join(", ", m.Names)}: {m.Text}");
-    }
-
-    static EstimatorResult Evaluate(ValueEstimator e, LoggedSample a, LoggedSample? b, EstimateOptions options, int m)
-    {
-        bool needsSamples = e.Name is "DM" or "DR" or "SNDR";
-        if (needsSamples && m == 0)
-            return new EstimatorResult(e.Name, null, "no policy samples were drawn (--policy-samples 0)");
-        try
-        {
-            var v = b is null ? e.Estimate(a, options) : Estimators.Difference(e, a, b, options);
-            return new EstimatorResult(e.Name, v, null);
-        }
-        catch (InvalidOperationException ex) { return new EstimatorResult(e.Name, null, ex.Message); }
     }
 
     /// <summary>Display names: the given ones (unique, one per model), else folder names made unique with #2, #3….</summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using CausalPreference.Causal;
 using CausalPreference.Data;
+using CausalPreference.Evaluation.OffPolicy;
 using CausalPreference.IO;
 using CausalPreference.Models;
 using CausalPreference.Outcome;
@@ -74,7 +75,7 @@ public static class Refutation
         string name = (r.Estimator ?? (r.Spec.GroupColumn != null ? "WITHIN" : "SNIPW")).ToUpperInvariant();
         if (name == "WITHIN" && r.Spec.GroupColumn is null)
             throw new InputException("the WITHIN estimator compares models within experiments: name the experiment id column (--group-column)", r.Spec.Path);
-        var estimator = name == "WITHIN" ? null : Estimators.ByName(name);
+        var estimator = HeldoutEstimator.ByName(name);
         r = r with { Estimator = name };
         var table = DesignPropensity.Cap(TableReader.Read(r.Spec.Path), r.MaxRows, r.Spec.GroupColumn, 240402);
         var data = DirectOutcomeDataset.FromTable(table, r.Spec);
@@ -91,9 +92,9 @@ public static class Refutation
             var dir = Path.Combine(r.OutDir, "placebo");
             log.WriteLine($"placebo: outcomes permuted {within}; training {CausalRun.Name(r.Objective)} on {pool.Rows.Count} rows, estimating on {test.Rows.Count} held-out rows");
             Train(r, pool, dir, log);
-            var ev = new HeldoutEvaluator(r, test, estimator, Path.Combine(r.OutDir, ".cache"));
-            var d = ev.Difference(dir, r.ModelPath, "placebo");
-            var ess = ev.EffectiveRows(dir, r.ModelPath);
+            var ev = Evaluator(r, test, estimator, new() { ["ft"] = r.ModelPath, ["placebo"] = dir });
+            var d = Lift(ev, estimator, "placebo", "ft");
+            var ess = ev.EffectiveRows(estimator, "placebo", "ft");
             placebo = new PlaceboResult(pool.Rows.Count, test.Rows.Count, within, d, ess, Verdict(d, ess, "PASS", "FAIL"));
             log.WriteLine($"placebo: lift {F(d.Difference)} [{F(d.CiLow)}, {F(d.CiHigh)}], effective rows {(ess is double e ? F(e) : "n/a")} -> {placebo.Verdict}");
         }
@@ -105,11 +106,12 @@ public static class Refutation
             string dirA = Path.Combine(r.OutDir, "half-a"), dirB = Path.Combine(r.OutDir, "half-b");
             Train(r, a, dirA, log);
             Train(r, b, dirB, log);
-            var ev = new HeldoutEvaluator(r, test, estimator, Path.Combine(r.OutDir, ".cache"));
-            var ab = ev.Difference(dirA, dirB, "half-a", "half-b");
-            var ess = ev.EffectiveRows(dirA, dirB);
-            stability = new StabilityResult(a.Rows.Count, b.Rows.Count, test.Rows.Count, ev.Value(r.ModelPath, "ft"), ev.Value(dirA, "half-a"), ev.Value(dirB, "half-b"),
-                ab, ev.Difference(dirA, r.ModelPath, "half-a"), ev.Difference(dirB, r.ModelPath, "half-b"), ess, Verdict(ab, ess, "STABLE", "UNSTABLE"));
+            var ev = Evaluator(r, test, estimator, new() { ["ft"] = r.ModelPath, ["half-a"] = dirA, ["half-b"] = dirB });
+            ValueRow Value(string m) => ValueRow.Of(m, estimator, ev.Value(estimator, m));
+            var ab = Lift(ev, estimator, "half-a", "half-b");
+            var ess = ev.EffectiveRows(estimator, "half-a", "half-b");
+            stability = new StabilityResult(a.Rows.Count, b.Rows.Count, test.Rows.Count, Value("ft"), Value("half-a"), Value("half-b"),
+                ab, Lift(ev, estimator, "half-a", "ft"), Lift(ev, estimator, "half-b", "ft"), ess, Verdict(ab, ess, "STABLE", "UNSTABLE"));
             log.WriteLine($"stability: V(A) {F(stability.HalfA.Estimate)}, V(B) {F(stability.HalfB.Estimate)}, V(FT) {F(stability.Ft.Estimate)}; A − B {F(ab.Difference)} [{F(ab.CiLow)}, {F(ab.CiHigh)}], effective rows {(ess is double e2 ? F(e2) : "n/a")} -> {stability.Verdict}");
         }
         var result = new RefutationResult(CausalRun.Name(r.Objective), name, logging, placebo, stability);
@@ -154,100 +156,32 @@ public static class Refutation
 
     static string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
 
-    /// <summary>Scores models on one set of held-out rows and forms value estimates and paired differences (with a
-    /// <see cref="ValueEstimator"/>, or within experiments when it is null).</summary>
-    sealed class HeldoutEvaluator
-    {
-        readonly RefutationRequest _r;
-        readonly DirectOutcomeDataset _test;
-        readonly ValueEstimator? _e;
-        readonly int[]? _groups;
-        readonly double[]? _design;
-        readonly Dictionary<string, double[]> _logp = new();
-        readonly double[] _logging;
-        readonly double[]? _gOof;
-        readonly IOutcomeModel? _g;
-        readonly Dictionary<string, LoggedSample> _cache = new();
+    /// <summary>V(a) − V(b) by <paramref name="e"/>; within experiments, with the number of experiments that contrast texts.</summary>
+    static LiftRow Lift(HeldoutEvaluator ev, HeldoutEstimator e, string a, string b) =>
+        LiftRow.Of(a, b, e.Name, ev.Difference(e, a, b), experiments: e.Needs.HasFlag(EstimatorNeeds.Experiments) ? ev.ContrastingExperiments : null);
 
-        public HeldoutEvaluator(RefutationRequest r, DirectOutcomeDataset test, ValueEstimator? e, string cacheDir)
+    /// <summary>The held-out evaluator of the checks: models scored without prompts and without caches, policy samples (when the
+    /// estimator needs them) drawn with the sampler seed 10 000 + the trainer's seed, ĝ cross-fitted on the held-out rows, and
+    /// P^R the design probabilities or the FT model's (cached).</summary>
+    static HeldoutEvaluator Evaluator(RefutationRequest r, DirectOutcomeDataset test, HeldoutEstimator estimator, Dictionary<string, string> models)
+    {
+        var rows = HeldoutRows.Of(test, withPrompts: false);
+        var scorer = new CheckpointScorer(models, rows, r.Device) { PolicySamples = r.Samples, Sampler = _ => new SamplerSettings { Seed = 10_000 + r.Trainer.Seed } };
+        return new HeldoutEvaluator(rows, [estimator], scorer)
         {
-            _r = r; _test = test; _e = e;
-            var texts = test.Rows.Select(x => x.Text).ToArray();
-            if (e is null)
+            BaseModel = "ft",
+            LoggingLogp = () =>
             {
-                _groups = WithinExperimentValue.Index(test.Rows.Select(x => x.Group));
-                _design = r.Spec.LogPropensityColumn != null ? test.Rows.Select(x => x.LogPropensity!.Value).ToArray() : WithinExperimentValue.ArmUniform(_groups);
-                _logging = _design;
-                return;
-            }
-            if (r.Spec.LogPropensityColumn != null) _logging = test.Rows.Select(x => x.LogPropensity!.Value).ToArray();
-            else
-            {
+                if (rows.DesignLogp != null) return rows.DesignLogp;
                 var (ft, tok) = Checkpoint.Load(r.ModelPath, r.Device);
-                _logging = ReferenceTable.Get(r.ModelPath, ft, tok, texts, null, cacheDir).logp;
-            }
-            if (e?.Name is "DM" or "DR" or "SNDR")
+                try { return ReferenceTable.Get(r.ModelPath, ft, tok, rows.Texts, null, Path.Combine(r.OutDir, ".cache")).logp; }
+                finally { ft.Dispose(); }
+            },
+            OutcomeModel = () =>
             {
                 var cf = OutcomePredictions.CrossFitLexical(test, r.Folds, r.Trainer.Seed);
-                (_gOof, _g) = (cf.OutOfFold, cf.FinalModel);
-            }
-        }
-
-        double[] Logp(string modelDir)
-        {
-            if (_logp.TryGetValue(modelDir, out var lp)) return lp;
-            var (model, tok) = Checkpoint.Load(modelDir, _r.Device);
-            lp = SequenceScorer.Score(model, tok, _test.Rows.Select(x => x.Text).ToArray());
-            model.Dispose();
-            return _logp[modelDir] = lp;
-        }
-
-        double[] Y => _test.Rows.Select(x => x.Outcome).ToArray();
-
-        LoggedSample Sample(string modelDir)
-        {
-            if (_cache.TryGetValue(modelDir, out var s)) return s;
-            var (model, tok) = Checkpoint.Load(modelDir, _r.Device);
-            var lp = SequenceScorer.Score(model, tok, _test.Rows.Select(x => x.Text).ToArray());
-            double[]? gTilde = null;
-            if (_g != null)
-            {
-                var gen = TextGenerator.Generate(model, tok, new string?[_r.Samples], new SamplerSettings { Seed = 10_000 + _r.Trainer.Seed });
-                gTilde = _g.Predict(gen.Select(x => x.Text).ToArray());
-            }
-            s = new LoggedSample(lp, _logging, _test.Rows.Select(x => x.Outcome).ToArray(), _gOof, gTilde, _test.Rows.Select(x => x.Weight).ToArray());
-            _cache[modelDir] = s;
-            return s;
-        }
-
-        public ValueRow Value(string modelDir, string name)
-        {
-            if (_e is null)
-            {
-                var w = WithinExperimentValue.Estimate(Logp(modelDir), Logp(_r.ModelPath), _design!, Y, _groups!);
-                return new ValueRow(name, "WITHIN", w.Estimate, w.StdError, w.CiLow, w.CiHigh, null, 0, w.Warnings.ToArray());
-            }
-            var v = _e.Estimate(Sample(modelDir));
-            return new ValueRow(name, _e.Name, v.Estimate, v.StdError, v.CiLow, v.CiHigh, _e.Name == "DM" ? null : v.Diagnostics?.EssFraction, v.Clipped, v.Warnings.ToArray());
-        }
-
-        /// <summary>The smaller ESS (in rows) of two models' importance weights; null for DM, which uses none.</summary>
-        public double? EffectiveRows(string modelA, string modelB)
-        {
-            if (_e is null) return WithinExperimentValue.Contrasting(_groups!) >= WithinExperimentValue.MinExperiments ? null : 0;
-            if (_e.Name == "DM") return null;
-            return Math.Min(_e.Estimate(Sample(modelA)).Diagnostics?.Ess ?? double.NaN, _e.Estimate(Sample(modelB)).Diagnostics?.Ess ?? double.NaN);
-        }
-
-        public LiftRow Difference(string modelA, string modelB, string nameA, string nameB = "ft")
-        {
-            if (_e is null)
-            {
-                var w = WithinExperimentValue.Difference(Logp(modelA), Logp(modelB), Logp(_r.ModelPath), _design!, Y, _groups!);
-                return new LiftRow(nameA, nameB, "WITHIN", w.Estimate, w.StdError, w.CiLow, w.CiHigh, null, WithinExperimentValue.Contrasting(_groups!));
-            }
-            var d = Estimators.Difference(_e, Sample(modelA), Sample(modelB));
-            return new LiftRow(nameA, nameB, _e.Name, d.Estimate, d.StdError, d.CiLow, d.CiHigh);
-        }
+                return new OutcomeModelPredictions(cf.OutOfFold, cf.FinalModel.Predict);
+            },
+        };
     }
 }
