@@ -1,4 +1,4 @@
-using CausalPreference.Evaluation;
+using CausalPreference.Evaluation.Judging;
 
 namespace CausalPreference.Pipeline;
 
@@ -7,6 +7,6 @@ namespace CausalPreference.Pipeline;
 public sealed record JudgeRow(string Judge, string Kind, string Method, string Baseline, double Rate, double StdError, double Lower, double Upper,
     int Wins, int Valid, int Invalid, bool Significant)
 {
-    /// <summary>The win rate as a <see cref="Evaluation.WinRate"/>.</summary>
+    /// <summary>The win rate as a <see cref="WinRate"/>.</summary>
     public WinRate ToWinRate() => new(Rate, StdError, Lower, Upper, Wins, Valid, Invalid);
 }

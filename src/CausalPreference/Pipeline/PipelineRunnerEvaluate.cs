@@ -1,7 +1,7 @@
 using System.Text.Json;
 using CausalPreference.Causal;
 using CausalPreference.Data;
-using CausalPreference.Evaluation;
+using CausalPreference.Evaluation.Judging;
 using CausalPreference.Evaluation.OffPolicy;
 using CausalPreference.IO;
 using CausalPreference.Models;

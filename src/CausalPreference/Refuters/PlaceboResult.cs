@@ -1,0 +1,13 @@
+using CausalPreference.Pipeline;
+
+namespace CausalPreference.Refuters;
+
+/// <summary>Placebo check: trained on shuffled outcomes, the estimated lift over FT on held-out (shuffled) rows must have a CI covering 0.</summary>
+/// <param name="EffectiveRows">The smaller effective sample size of the two models' importance weights (null for DM).</param>
+/// <param name="Verdict">PASS (CI covers 0), FAIL (it does not) or INCONCLUSIVE (fewer than <see cref="Refutation.MinEffectiveRows"/>
+/// effective rows: the estimator cannot see a lift, so covering 0 proves nothing).</param>
+public sealed record PlaceboResult(int TrainRows, int TestRows, string ShuffledWithin, LiftRow Lift, double? EffectiveRows, string Verdict)
+{
+    /// <summary>True only for PASS.</summary>
+    public bool Passed => Verdict == "PASS";
+}
