@@ -100,7 +100,7 @@ public static class PolicyEvaluationJson
             Num(w, "ci_high", v.CiHigh);
             w.WriteBoolean("ci_excludes_zero", e.ExcludesZero);
             w.WriteNumber("clipped", v.Clipped);
-            if (v.Diagnostics is { } d && e.Estimator != "DM") { w.WritePropertyName("weights"); Diagnostics(w, d); }
+            if (v.Diagnostics is { } d && HeldoutEstimator.ByName(e.Estimator).UsesImportanceWeights) { w.WritePropertyName("weights"); Diagnostics(w, d); }
             w.WriteStartArray("warnings");
             foreach (var x in v.Warnings) w.WriteStringValue(x);
             w.WriteEndArray();
