@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using CausalPreference.Evaluation;
+using CausalPreference.Evaluation.Judging;
 using Spectre.Console;
 
 namespace CausalPreference.Cli.Commands;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using CausalPreference.Causal;
-using CausalPreference.Evaluation;
+using CausalPreference.Evaluation.OffPolicy;
 using CausalPreference.IO;
 using Spectre.Console;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
-using CausalPreference.Evaluation;
+using CausalPreference.Evaluation.Judging;
 using CausalPreference.IO;
+using CausalPreference.Reporting;
 using Spectre.Console;
 
 namespace CausalPreference.Cli.Commands;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using CausalPreference.IO;
 using CausalPreference.Pipeline;
+using CausalPreference.Refuters;
 using CausalPreference.Training;
 
 namespace CausalPreference.Cli.Commands;

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using CausalPreference.Evaluation;
+using CausalPreference.Reporting;
 
 namespace CausalPreference.Cli.Commands;
 

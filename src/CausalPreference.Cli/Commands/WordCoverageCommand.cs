@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
-using CausalPreference.Evaluation;
 using CausalPreference.IO;
+using CausalPreference.Text;
 
 namespace CausalPreference.Cli.Commands;
 

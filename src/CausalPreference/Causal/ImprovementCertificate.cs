@@ -69,7 +69,7 @@ public sealed record ImprovementCertificate(double Improvement, double StdError,
         : $"no certified improvement over FT (estimate {Fmt.Difference(Improvement)}, 95% lower bound {Fmt.Difference(Lower)}, {Where})";
 
     // decimals from the uncertainty: three for a rating scale (SE ≈ 0.05), more for click rates (SE 0.0002 → +0.00012)
-    Evaluation.NumberFormat Fmt => new(double.IsFinite(StdError) && StdError > 0 ? Math.Min(5, StdError * 100) : 5);
+    Reporting.NumberFormat Fmt => new(double.IsFinite(StdError) && StdError > 0 ? Math.Min(5, StdError * 100) : 5);
 
     string Where => Experiments > 0 ? $"{Rows} held-out rows in {Experiments} experiments, within each" : $"{Rows} held-out rows";
 

@@ -2,14 +2,14 @@ using System.Globalization;
 using System.Text.Json;
 using CausalPreference.Causal;
 using CausalPreference.Data;
-using CausalPreference.Evaluation;
 using CausalPreference.IO;
 using CausalPreference.Models;
 using CausalPreference.Outcome;
+using CausalPreference.Reporting;
 using CausalPreference.Simulation;
 using CausalPreference.Training;
-using OutcomeKind = CausalPreference.Data.OutcomeKind;
 using TorchSharp;
+using OutcomeKind = CausalPreference.Data.OutcomeKind;
 
 namespace CausalPreference.Pipeline;
 

@@ -1,7 +1,8 @@
 using System.Text.Json;
 using CausalPreference.Causal;
 using CausalPreference.Data;
-using CausalPreference.Evaluation;
+using CausalPreference.Evaluation.Judging;
+using CausalPreference.Evaluation.OffPolicy;
 using CausalPreference.IO;
 using CausalPreference.Models;
 using CausalPreference.Outcome;
@@ -10,54 +11,6 @@ using TorchSharp;
 
 namespace CausalPreference.Pipeline;
 
-/// <summary>One model's off-policy value estimate on the held-out rows (raw outcome scale).</summary>
-public sealed record ValueRow(string Model, string Estimator, double Estimate, double StdError, double CiLow, double CiHigh, double? EssFraction, int Clipped, string[] Warnings);
-
-/// <summary>A paired difference V(model) − V(baseline) on the same held-out rows (<see cref="Estimators.Difference"/>).</summary>
-/// <param name="Model">The model whose value is compared.</param>
-/// <param name="Baseline">The model it is compared with (usually FT).</param>
-/// <param name="Estimator">The off-policy estimator that produced both values (IPW, SNIPW, DM, DR, SNDR or WITHIN).</param>
-/// <param name="Difference">V̂(model) − V̂(baseline), paired over the same rows.</param>
-/// <param name="StdError">Standard error of the paired difference.</param>
-/// <param name="CiLow">Lower end of its 95% interval.</param>
-/// <param name="CiHigh">Upper end of its 95% interval.</param>
-/// <param name="EffectiveRows">Importance-weighted estimators: the Kish ESS of the model's weights on the held-out rows.</param>
-/// <param name="Experiments">WITHIN: held-out experiments with two or more rows.</param>
-public sealed record LiftRow(string Model, string Baseline, string Estimator, double Difference, double StdError, double CiLow, double CiHigh,
-    double? EffectiveRows = null, int? Experiments = null)
-{
-    /// <summary>True when the 95% interval contains 0.</summary>
-    public bool CoversZero => CiLow <= 0 && CiHigh >= 0;
-}
-
-/// <summary>A model's true value on the built-in world: mean g* over its samples with a 95% CI.</summary>
-public sealed record TrueValueRow(string Model, double Mean, double StdError, double CiLow, double CiHigh, double FractionGrammatical, int N,
-    double PhraseSumMean = double.NaN);
-
-/// <summary>What the evaluate stage writes (eval/values.json).</summary>
-public sealed record EvaluationResult(string LoggingSource, string OutcomeModel, ValueRow[] Values, LiftRow[] Lifts, TrueValueRow[]? TrueValues,
-    double? ValueUnderRandomization, double? BestPossibleValue);
-
-/// <summary>One pairwise comparison by one judge (judge/judgments.json).</summary>
-/// <param name="Judge">The judge's name (an outcome model or a chat model).</param>
-/// <param name="Method">The model whose texts are judged against the baseline's.</param>
-/// <param name="Baseline">The model it is compared with.</param>
-/// <param name="Rate">Win rate of the method over the baseline among valid judgments.</param>
-/// <param name="StdError">Standard error of the win rate.</param>
-/// <param name="Lower">Lower end of the win rate's 95% interval.</param>
-/// <param name="Upper">Upper end of the win rate's 95% interval.</param>
-/// <param name="Wins">Judgments that preferred the method.</param>
-/// <param name="Valid">Judgments that named a preference.</param>
-/// <param name="Invalid">Answers that could not be parsed (excluded from the rate).</param>
-/// <param name="Significant">True when the interval excludes 0.5.</param>
-/// <param name="Kind">"vs-ft", "pair" (two methods) or "confounding" (unconfounded over confounded).</param>
-public sealed record JudgeRow(string Judge, string Kind, string Method, string Baseline, double Rate, double StdError, double Lower, double Upper,
-    int Wins, int Valid, int Invalid, bool Significant)
-{
-    /// <summary>The win rate as a <see cref="Evaluation.WinRate"/>.</summary>
-    public WinRate ToWinRate() => new(Rate, StdError, Lower, Upper, Wins, Valid, Invalid);
-}
-
 public static partial class PipelineRunner
 {
     static void Evaluate(PipelineConfig c, List<string> names, Dictionary<string, string> modelPath, DirectOutcomeDataset test, HeldoutOutcome heldout,
@@ -65,31 +18,26 @@ public static partial class PipelineRunner
     {
         var logging = JsonSerializer.Deserialize<LoggingTable>(File.ReadAllText(Path.Combine(outDir, "eval/logging.json")))!;
         var g = OutcomeModels.Load(Path.Combine(outDir, "outcome/heldout"));
-        var texts = test.Rows.Select(r => r.Text).ToArray();
-        var y = test.Rows.Select(r => r.Outcome).ToArray();
-        var w = test.Rows.Select(r => r.Weight).ToArray();
-        var estimators = c.Eval.Estimators.Select(Estimators.ByName).ToArray();
-        var samples = new Dictionary<string, LoggedSample>();
+        var rows = HeldoutRows.Of(test, withPrompts: false);
+        var offPolicy = c.Eval.Estimators.Select(n => HeldoutEstimator.Of(Estimators.ByName(n))).ToArray();
+        // A/B tests: every model's value within the held-out experiments too, as a tilt from FT (WITHIN)
+        bool within = rows.Experiments != null && modelPath.ContainsKey("ft");
+        var ev = new HeldoutEvaluator(rows, within ? [.. offPolicy, HeldoutEstimator.Within] : offPolicy,
+            new CheckpointScorer(modelPath, rows, device) { StoredSamples = name => ReadSamples(outDir, name) })
+        {
+            LoggingLogp = () => logging.LogProb,
+            OutcomeModel = () => new OutcomeModelPredictions(heldout.OutOfFold, g.Predict),
+            BaseModel = "ft",
+        };
         var values = new List<ValueRow>();
         var trueValues = new List<TrueValueRow>();
-        var logps = new Dictionary<string, double[]>();
         foreach (var name in names)
         {
-            var (model, tok) = Checkpoint.Load(modelPath[name], device);
-            var lp = SequenceScorer.Score(model, tok, texts);
-            model.Dispose();
-            logps[name] = lp;
-            var gen = ReadSamples(outDir, name);
-            var s = new LoggedSample(lp, logging.LogProb, y, heldout.OutOfFold, g.Predict(gen), w);
-            samples[name] = s;
-            foreach (var e in estimators)
-            {
-                var v = e.Estimate(s);
-                values.Add(new ValueRow(name, e.Name, v.Estimate, v.StdError, v.CiLow, v.CiHigh, e.Name == "DM" ? null : v.Diagnostics?.EssFraction, v.Clipped, v.Warnings.ToArray()));
-            }
+            ev.Scores(name);
+            foreach (var e in offPolicy) values.Add(ValueRow.Of(name, e, ev.Value(e, name)));
             if (world != null)
             {
-                var tv = world.TrueValue(gen);
+                var tv = world.TrueValue(ReadSamples(outDir, name));
                 trueValues.Add(new TrueValueRow(name, tv.Mean, tv.StdError, tv.CiLow, tv.CiHigh, tv.FractionGrammatical, tv.N, tv.PhraseSumMean));
             }
             log.WriteLine($"{name}: " + string.Join("; ", values.Where(v => v.Model == name).Select(v => $"{v.Estimator} {v.Estimate:G4} [{v.CiLow:G4}, {v.CiHigh:G4}]"))
@@ -97,25 +45,19 @@ public static partial class PipelineRunner
         }
         var lifts = new List<LiftRow>();
         foreach (var name in names.Where(n => n != "ft"))
-            foreach (var e in estimators)
+            foreach (var e in offPolicy)
             {
-                var d = Estimators.Difference(e, samples[name], samples["ft"]);
-                double? ess = values.FirstOrDefault(v => v.Model == name && v.Estimator == e.Name)?.EssFraction * texts.Length;
-                lifts.Add(new LiftRow(name, "ft", e.Name, d.Estimate, d.StdError, d.CiLow, d.CiHigh, ess));
+                double? ess = values.FirstOrDefault(v => v.Model == name && v.Estimator == e.Name)?.EssFraction * rows.Count;
+                lifts.Add(LiftRow.Of(name, "ft", e.Name, ev.Difference(e, name, "ft"), ess));
             }
-        if (test.Spec.GroupColumn != null && logps.ContainsKey("ft"))
+        if (within)
         {
-            // A/B tests: every model's value within the held-out experiments, as a tilt from FT (WithinExperimentValue)
-            var groups = WithinExperimentValue.Index(test.Rows.Select(r => r.Group));
-            var design = test.Spec.LogPropensityColumn != null ? test.Rows.Select(r => r.LogPropensity!.Value).ToArray() : WithinExperimentValue.ArmUniform(groups);
-            int contrasting = WithinExperimentValue.Contrasting(groups);
+            int contrasting = ev.ContrastingExperiments;
             foreach (var name in names)
             {
-                var v = WithinExperimentValue.Estimate(logps[name], logps["ft"], design, y, groups);
-                values.Add(new ValueRow(name, "WITHIN", v.Estimate, v.StdError, v.CiLow, v.CiHigh, null, 0, v.Warnings.ToArray()));
+                values.Add(ValueRow.Of(name, HeldoutEstimator.Within, ev.Value(HeldoutEstimator.Within, name)));
                 if (name == "ft") continue;
-                var d = WithinExperimentValue.Difference(logps[name], logps["ft"], logps["ft"], design, y, groups);
-                lifts.Add(new LiftRow(name, "ft", "WITHIN", d.Estimate, d.StdError, d.CiLow, d.CiHigh, null, contrasting));
+                lifts.Add(LiftRow.Of(name, "ft", HeldoutEstimator.Within.Name, ev.Difference(HeldoutEstimator.Within, name, "ft"), experiments: contrasting));
             }
             log.WriteLine($"within {contrasting} held-out experiments: " + string.Join("; ", values.Where(v => v.Estimator == "WITHIN").Select(v => $"{v.Model} {v.Estimate:G4}")));
         }

@@ -2,8 +2,9 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using CausalPreference.Data;
-using CausalPreference.Evaluation;
+using CausalPreference.Evaluation.Judging;
 using CausalPreference.IO;
+using CausalPreference.Reporting;
 using CausalPreference.Simulation;
 
 namespace CausalPreference.Pipeline;

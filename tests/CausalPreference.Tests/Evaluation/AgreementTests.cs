@@ -1,4 +1,4 @@
-using CausalPreference.Evaluation;
+using CausalPreference.Evaluation.Judging;
 using CausalPreference.IO;
 
 namespace CausalPreference.Tests.Evaluation;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using CausalPreference.Evaluation;
+using CausalPreference.Evaluation.Judging;
 using CausalPreference.IO;
 
 namespace CausalPreference.Tests.Evaluation;

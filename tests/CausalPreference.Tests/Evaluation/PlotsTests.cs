@@ -1,4 +1,5 @@
-using CausalPreference.Evaluation;
+using CausalPreference.Evaluation.Judging;
+using CausalPreference.Reporting;
 
 namespace CausalPreference.Tests.Evaluation;
 

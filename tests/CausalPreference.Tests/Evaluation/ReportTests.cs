@@ -1,5 +1,5 @@
 using System.Globalization;
-using CausalPreference.Evaluation;
+using CausalPreference.Reporting;
 
 namespace CausalPreference.Tests.Evaluation;
 

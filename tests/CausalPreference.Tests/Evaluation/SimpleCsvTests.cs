@@ -1,5 +1,5 @@
-using CausalPreference.Evaluation;
 using CausalPreference.IO;
+using CausalPreference.Reporting;
 
 namespace CausalPreference.Tests.Evaluation;
 

@@ -1,4 +1,4 @@
-using CausalPreference.Evaluation;
+using CausalPreference.Reporting;
 
 namespace CausalPreference.Tests.Evaluation;
 

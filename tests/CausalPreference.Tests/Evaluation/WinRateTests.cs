@@ -1,4 +1,4 @@
-using CausalPreference.Evaluation;
+using CausalPreference.Evaluation.Judging;
 
 namespace CausalPreference.Tests.Evaluation;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using CausalPreference.Evaluation;
 using CausalPreference.Tests.Reliability;
+using CausalPreference.Text;
 
 namespace CausalPreference.Tests.Evaluation;
 

@@ -3,6 +3,7 @@ using CausalPreference.Cli;
 using CausalPreference.Data;
 using CausalPreference.Models;
 using CausalPreference.Pipeline;
+using CausalPreference.Refuters;
 using CausalPreference.Simulation;
 
 namespace CausalPreference.Tests.Pipeline;
