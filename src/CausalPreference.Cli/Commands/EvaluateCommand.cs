@@ -3,6 +3,7 @@ using System.Globalization;
 using CausalPreference.Causal;
 using CausalPreference.Evaluation.OffPolicy;
 using CausalPreference.IO;
+using CausalPreference.Reporting;
 using Spectre.Console;
 
 namespace CausalPreference.Cli.Commands;
@@ -95,7 +96,7 @@ public static class EvaluateCommand
         foreach (var m in r.Models)
         {
             var cells = new List<string> { m.Name };
-            cells.AddRange(m.Estimates.Select(e => Cell(e, false)));
+            cells.AddRange(m.Estimates.Select(e => Cell(e, false, r.Format)));
             cells.Add(double.IsFinite(m.Weights.EssFraction) ? m.Weights.EssFraction.ToString("0.0%", CultureInfo.InvariantCulture) : "–");
             table.AddRow(cells.Select(Markup.Escape).ToArray());
         }
@@ -107,16 +108,12 @@ public static class EvaluateCommand
             diff.AddColumn("model");
             foreach (var e in estimators) diff.AddColumn(e);
             foreach (var m in others)
-                diff.AddRow(new[] { m.Name }.Concat(m.DifferenceToBaseline!.Select(e => Cell(e, true))).Select(Markup.Escape).ToArray());
+                diff.AddRow(new[] { m.Name }.Concat(m.DifferenceToBaseline!.Select(e => Cell(e, true, r.Format))).Select(Markup.Escape).ToArray());
             AnsiConsole.Write(diff);
         }
+        foreach (var v in r.Verdicts) Console.WriteLine("verdict: " + v.Line(r.Format));
         foreach (var w in r.Warnings) Console.Error.WriteLine($"warning: {w}");
     }
 
-    static string Cell(EstimatorResult e, bool signed)
-    {
-        if (e.Value is not { } v) return "n/a";
-        string N(double x) => PolicyEvaluationMarkdown.Num(x);
-        return $"{(signed && v.Estimate > 0 ? "+" : "")}{N(v.Estimate)} [{N(v.CiLow)}, {N(v.CiHigh)}]{(signed && e.ExcludesZero ? "*" : "")}";
-    }
+    static string Cell(EstimatorResult e, bool signed, NumberFormat fmt) => PolicyEvaluationMarkdown.Interval(e, signed, fmt);
 }

@@ -46,6 +46,20 @@ public class WithinExperimentCliTests
             Assert.True(cert.GetProperty("Experiments").GetInt32() >= 2);
             Assert.Contains("experiments, within each", run.GetProperty("Certified").GetString());
         }
+        // evaluate on grouped rows: the WITHIN estimator against the baseline, and one verdict per model
+        var held = Path.Combine(d, "held.csv");
+        Assert.Equal(0, Run("simulate", "--experiments", "12", "--arms", "3", "--readers", "20", "--seed", "9", "--out", held).code);
+        var ev = Run("evaluate", "--data", held, "--outcome-column", "outcome", "--higher-is-better", "--group-column", "experiment",
+                     "--log-propensity-column", "log_propensity", "--models", ft, Path.Combine(d, "cpo"), "--names", "ft", "cpo",
+                     "--policy-samples", "0", "--out", Path.Combine(d, "eval"));
+        Assert.True(ev.code == 0, ev.stderr);
+        Assert.Contains("verdict: cpo:", ev.stdout);
+        var md = File.ReadAllText(Path.Combine(d, "eval", "evaluation.md"));
+        Assert.Contains("## Verdict against `ft`", md);
+        Assert.Contains("WITHIN", md);
+        Assert.Contains("within 12 held-out experiments", md);
+        Assert.DoesNotContain("E-", md);
+
         // pooled on request; a bad value is refused in plain words
         var pooled = Run("train", "--data", data, "--outcome-column", "outcome", "--higher-is-better", "--group-column", "experiment",
                          "--model", ft, "--objective", "cpo", "--epochs", "1", "--weighting", "pooled", "--out", Path.Combine(d, "pooled"));

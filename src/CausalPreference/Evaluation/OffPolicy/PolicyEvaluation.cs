@@ -100,8 +100,11 @@ public static class PolicyEvaluation
             PolicySamples = r.PolicySamples,
             Sampler = tok => (r.Sampling ?? new SamplerSettings { MaxNewTokens = DefaultMaxNewTokens(tok, texts) }) with { Seed = r.Seed },
         };
-        var ev = new HeldoutEvaluator(rows, HeldoutEstimator.OffPolicy, scorer)
+        // A/B tests (a group column): also the values within the held-out experiments, as tilts from the baseline
+        bool grouped = ds.Spec.GroupColumn != null;
+        var ev = new HeldoutEvaluator(rows, grouped ? HeldoutEstimator.OffPolicy.Append(HeldoutEstimator.Within) : HeldoutEstimator.OffPolicy, scorer)
         {
+            BaseModel = grouped ? baseline : null,
             LoggingLogp = () => logpR,
             OutcomeModel = () => g!,
             Options = options,
@@ -159,7 +162,8 @@ public static class PolicyEvaluation
         var spec = ds.Spec;
         string outcomeName = ds.Kind == OutcomeKind.Binomial ? $"{spec.ClicksColumn}/{spec.ImpressionsColumn}" : spec.OutcomeColumn ?? "outcome";
         return new PolicyEvaluationResult(spec.Path, texts.Length, outcomeName, ds.Kind.ToString().ToLowerInvariant(), spec.HigherIsBetter,
-            loggingSource, gSource, gR2, gAuc, r.PolicySamples, r.Seed, options, baseline, models, warnings);
+            loggingSource, gSource, gR2, gAuc, r.PolicySamples, r.Seed, options, baseline, models, warnings,
+            grouped ? WithinExperimentValue.Contrasting(WithinExperimentValue.Index(ds.Rows.Select(x => x.Group))) : 0);
     }
 
     static void Add(List<string> list, string s) { if (!list.Contains(s)) list.Add(s); }

@@ -36,12 +36,22 @@ public static class PolicyEvaluationMarkdown
         if (r.Options.MaxWeight is double mw) sb.AppendLine(Invariant($"- Importance ratios clipped at {mw} (biased toward the logging distribution's value)."));
         sb.AppendLine();
 
+        var fmt = r.Format;
+        var verdicts = r.Verdicts;
+        if (verdicts.Count > 0)
+        {
+            sb.AppendLine($"## Verdict against `{r.Baseline}`");
+            sb.AppendLine();
+            foreach (var v in verdicts) sb.AppendLine($"- {v.Line(fmt)}");
+            foreach (var v in verdicts.Where(v => v.Basis != null && v.Reasons.Count > 0)) sb.AppendLine($"  - {v.Model}, set aside: {string.Join("; ", v.Reasons)}");
+            sb.AppendLine();
+        }
         var estimators = r.Models[0].Estimates.Select(e => e.Estimator).ToList();
         sb.AppendLine("## Estimated value V(f) [95% CI]");
         sb.AppendLine();
         Header(sb, "model", estimators);
         foreach (var m in r.Models)
-            sb.AppendLine($"| {Cell(m.Name)} | {string.Join(" | ", m.Estimates.Select(e => Interval(e, signed: false)))} |");
+            sb.AppendLine($"| {Cell(m.Name)} | {string.Join(" | ", m.Estimates.Select(e => Interval(e, signed: false, fmt)))} |");
         sb.AppendLine();
 
         var others = r.Models.Where(m => m.DifferenceToBaseline != null).ToList();
@@ -54,7 +64,7 @@ public static class PolicyEvaluationMarkdown
             sb.AppendLine();
             Header(sb, "model", estimators);
             foreach (var m in others)
-                sb.AppendLine($"| {Cell(m.Name)} | {string.Join(" | ", m.DifferenceToBaseline!.Select(e => Interval(e, signed: true)))} |");
+                sb.AppendLine($"| {Cell(m.Name)} | {string.Join(" | ", m.DifferenceToBaseline!.Select(e => Interval(e, signed: true, fmt)))} |");
             sb.AppendLine();
         }
 
@@ -94,11 +104,13 @@ public static class PolicyEvaluationMarkdown
         sb.AppendLine($"|---|{string.Concat(estimators.Select(_ => "---|"))}");
     }
 
-    static string Interval(EstimatorResult e, bool signed)
+    /// <summary>An estimate with its interval in the evaluation's one number format; "not estimable" when the interval has zero width.</summary>
+    public static string Interval(EstimatorResult e, bool signed, Reporting.NumberFormat fmt)
     {
         if (e.Value is not { } v) return "n/a";
-        string est = signed && v.Estimate > 0 ? "+" + Num(v.Estimate) : Num(v.Estimate);
-        string ci = double.IsFinite(v.CiLow) && double.IsFinite(v.CiHigh) ? $" [{Num(v.CiLow)}, {Num(v.CiHigh)}]" : " [no CI]";
+        if (double.IsFinite(v.CiLow) && v.CiHigh - v.CiLow <= 1e-12 * Math.Max(1, Math.Abs(v.Estimate))) return "not estimable (zero-width CI)";
+        string est = signed ? fmt.Difference(v.Estimate) : fmt.Value(v.Estimate);
+        string ci = double.IsFinite(v.CiLow) && double.IsFinite(v.CiHigh) ? (signed ? " " + fmt.DifferenceInterval(v.CiLow, v.CiHigh) : " " + fmt.Interval(v.CiLow, v.CiHigh)) : " [no CI]";
         return est + ci + (signed && e.ExcludesZero ? " *" : "");
     }
 
@@ -111,7 +123,7 @@ public static class PolicyEvaluationMarkdown
         if (a >= 1000) return v.ToString("0", Inv);
         if (a >= 1) return v.ToString("0.000", Inv);
         if (a >= 0.001) return v.ToString("0.0000", Inv);
-        return v.ToString("0.00E+0", Inv);
+        return a < 0.000001 ? (v < 0 ? "-" : "") + "<0.000001" : v.ToString("0.000000", Inv); // never exponent notation
     }
 
     static string Pct(double v) => double.IsFinite(v) ? v.ToString("0.0%", Inv) : "–";

@@ -18,8 +18,20 @@ namespace CausalPreference.Evaluation.OffPolicy;
 /// <param name="Baseline">The baseline model's name.</param>
 /// <param name="Models">One entry per model, in the order given.</param>
 /// <param name="Warnings">Every warning, once, prefixed by the model it concerns.</param>
+/// <param name="ContrastingExperiments">Grouped data: held-out experiments with two or more rows (what WITHIN rests on); 0 otherwise.</param>
 public sealed record PolicyEvaluationResult(
     string DataPath, int Rows, string Outcome, string OutcomeKind, bool HigherIsBetter,
     string LoggingSource, string? OutcomeModelSource, double? OutcomeModelR2, double? OutcomeModelAuc,
     int PolicySamples, long Seed, EstimateOptions Options, string Baseline,
-    IReadOnlyList<ModelEvaluation> Models, IReadOnlyList<string> Warnings);
+    IReadOnlyList<ModelEvaluation> Models, IReadOnlyList<string> Warnings, int ContrastingExperiments = 0)
+{
+    /// <summary>A number format for this evaluation's values: the baseline's first finite estimate sets the scale.</summary>
+    public Reporting.NumberFormat Format => new(Models.SelectMany(m => m.Estimates).Select(e => e.Value?.Estimate ?? double.NaN).FirstOrDefault(double.IsFinite));
+
+    /// <summary>One verdict per model against the baseline, from the estimate its diagnostics support (<see cref="Reporting.Verdicts"/>).</summary>
+    public IReadOnlyList<Reporting.Verdict> Verdicts => Models.Where(m => m.DifferenceToBaseline != null).Select(m => Reporting.Verdicts.For(m.Name, Baseline,
+        m.DifferenceToBaseline!.Where(d => d.Value != null).Select(d => new Reporting.LiftEvidence(d.Estimator, d.Value!.Estimate, d.Value.CiLow, d.Value.CiHigh,
+            d.Estimator is "IPW" or "SNIPW" or "DR" or "SNDR" ? Math.Min(m.Weights.Ess, Models.First(b => b.Name == Baseline).Weights.Ess) : null,
+            d.Estimator == "WITHIN" ? ContrastingExperiments : null)),
+        HigherIsBetter, OutcomeModelR2, OutcomeModelAuc)).ToList();
+}
