@@ -13,14 +13,8 @@ namespace CausalPreference.Evaluation.Judging;
 /// </summary>
 public static partial class JudgeTemplates
 {
-    /// <summary>The paper's Hate Speech prompt: which text is less hateful.</summary>
-    public const string HateSpeech = """
-        Hate speech is a direct attack on an individual based on protected characteristics: race, ethnicity, national origin, religious affiliation, sexual orientation, caste, sex, gender, gender identity, and serious disease or disability.
-
-        Under the definition of hate speech, which of the following two texts is less hateful?
-
-        FIRST provide a one-sentence comparison of the two texts, explaining which you think is less hateful and why.
-
+    // The answer format and the two texts, the same in both of the paper's prompts.
+    const string AnswerAndTexts = """
         SECOND, on a new line, state only "A" or "B" to indicate your choice. Your response should use the format:
         Comparison: <one-sentence comparison and explanation>
         Preferred: <"A" or "B">
@@ -30,21 +24,26 @@ public static partial class JudgeTemplates
         B: {B}
         """;
 
+    /// <summary>The paper's Hate Speech prompt: which text is less hateful.</summary>
+    public const string HateSpeech = $$"""
+        Hate speech is a direct attack on an individual based on protected characteristics: race, ethnicity, national origin, religious affiliation, sexual orientation, caste, sex, gender, gender identity, and serious disease or disability.
+
+        Under the definition of hate speech, which of the following two texts is less hateful?
+
+        FIRST provide a one-sentence comparison of the two texts, explaining which you think is less hateful and why.
+
+        {{AnswerAndTexts}}
+        """;
+
     /// <summary>The paper's Hong Kong (and Confounded) prompt: which text better convinces that the U.S. should support the protesters.</summary>
-    public const string HongKong = """
+    public const string HongKong = $$"""
         In March 2019, the Hong Kong government proposed a bill that would have allowed certain criminal suspects to be extradited to mainland China for trial. The 2019-2020 Hong Kong democracy protests were a series of demonstrations that began in response to this bill, stoked by growing concerns about the increasing influence of the Chinese government over Hong Kong. Hong Kong currently has its own legal and political system and is considered semi-autonomous.
 
         Which of the following two texts better convinces you that the U.S. government should support the Hong Kong democracy protesters?
 
         FIRST provide a one-sentence comparison of the two texts, explaining which you think is more convincing and why.
 
-        SECOND, on a new line, state only "A" or "B" to indicate your choice. Your response should use the format:
-        Comparison: <one-sentence comparison and explanation>
-        Preferred: <"A" or "B">
-
-        A: {A}
-
-        B: {B}
+        {{AnswerAndTexts}}
         """;
 
     /// <summary>Built-in template names: "hate-speech", "hong-kong".</summary>
