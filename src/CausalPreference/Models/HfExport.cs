@@ -39,23 +39,23 @@ public static class HfExport
         if (!Directory.Exists(src) && !File.Exists(src))
             throw new InputException("model not found; give a folder written by `causalpo sft` or `causalpo train`, or a Hugging Face folder", src);
         if (string.Equals(Path.TrimEndingDirectorySeparator(src), Path.TrimEndingDirectorySeparator(dest), StringComparison.Ordinal))
-            throw new InputException("--out is the model folder itself; export into a new folder", dest);
-        if (File.Exists(dest)) throw new InputException("--out is a file; give a folder name", dest);
+            throw new InputException("`out` is the model folder itself; export into a new folder", dest);
+        if (File.Exists(dest)) throw new InputException("`out` is a file; give a folder name", dest);
         if (Directory.Exists(dest) && Directory.EnumerateFileSystemEntries(dest).Any() && !o.Force)
-            throw new InputException("the output folder exists and is not empty; choose a new folder or pass --force to replace it", dest);
+            throw new InputException("the output folder exists and is not empty; choose a new folder or pass `force` to replace it", dest);
 
         bool loraRun = Directory.Exists(src) && File.Exists(Path.Combine(src, LoraAdapters.ConfigFile)) && File.Exists(Path.Combine(src, LoraAdapters.WeightsFile))
                        && Checkpoint.IsCheckpoint(src);
         if (o.Adapter && !loraRun)
-            throw new InputException($"--adapter needs a LoRA run folder (`sft --lora` or `train --lora` write {LoraAdapters.ConfigFile} and " +
-                                     $"{LoraAdapters.WeightsFile} beside the merged model); this folder has no adapter — drop --adapter to export the full model", src);
+            throw new InputException($"`adapter` needs a LoRA run folder (sft or train with `lora` write {LoraAdapters.ConfigFile} and " +
+                                     $"{LoraAdapters.WeightsFile} beside the merged model); this folder has no adapter — drop `adapter` to export the full model", src);
 
         var (model, tok) = Checkpoint.Load(src);
         var notes = new List<string>();
         if (o.TokenizerFrom is { } tf)
         {
             var other = Tokenizers.Load(Path.GetFullPath(tf));
-            if (other.Kind != "hf") throw new InputException("--tokenizer-from must be a Hugging Face folder (tokenizer.json, or vocab.json + merges.txt)", tf);
+            if (other.Kind != "hf") throw new InputException("`tokenizer_from` must be a Hugging Face folder (tokenizer.json, or vocab.json + merges.txt)", tf);
             if (other.VocabSize > model.Config.VocabSize)
                 throw new InputException($"that tokenizer has {other.VocabSize} tokens but the model only {model.Config.VocabSize}: they do not belong together", tf);
             notes.Add($"tokenizer files taken from {Path.GetFullPath(tf)}: that they encode as the model's own tokenizer ({tok.Kind}) is your claim, not checked");
@@ -71,10 +71,10 @@ public static class HfExport
         if (o.Adapter)
         {
             if (baseModel is null)
-                throw new InputException("the run does not record its base model; pass --base-model with the base's Hugging Face folder or Hub name", src);
+                throw new InputException("the run does not record its base model; pass `base_model` with the base's Hugging Face folder or Hub name", src);
             if (Directory.Exists(baseModel) && !HfFormat.IsHfFolder(baseModel))
                 notes.Add($"the base {baseModel} is not a Hugging Face folder, so PEFT cannot load it: export it too " +
-                          $"(causalpo export --model {baseModel} --out BASE_HF) and pass --base-model BASE_HF");
+                          $"(causalpo export `model` {baseModel} `out` BASE_HF) and pass `base_model` BASE_HF");
         }
 
         var parent = Path.GetDirectoryName(dest)!;

@@ -16,7 +16,7 @@ public static class Report
     {
         ArgumentNullException.ThrowIfNull(o);
         log ??= TextWriter.Null;
-        if (o.RunDirs.Count == 0) throw new InputException("give at least one run folder (a demo, train, evaluate or judge --out folder)");
+        if (o.RunDirs.Count == 0) throw new InputException("give at least one run folder (a demo, train, evaluate or judge `out` folder)");
         if (o.SmoothWindow < 0) throw new InputException($"the smoothing window must be ≥ 0 (0 = automatic); got {o.SmoothWindow}");
         string outDir = o.OutDir ?? Path.Combine(o.RunDirs[0], "report");
         var src = ReportSources.Scan(o.RunDirs, outDir);

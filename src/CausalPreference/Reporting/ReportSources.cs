@@ -19,7 +19,7 @@ public sealed record ReportSources(IReadOnlyList<TrainRun> Train, IReadOnlyList<
     /// <exception cref="InputException">A folder does not exist, holds none of these files, or a file is not what its name says.</exception>
     public static ReportSources Scan(IReadOnlyList<string> runDirs, string? skip = null)
     {
-        if (runDirs.Count == 0) throw new InputException("give at least one run folder (a demo, train, evaluate or judge --out folder)");
+        if (runDirs.Count == 0) throw new InputException("give at least one run folder (a demo, train, evaluate or judge `out` folder)");
         var train = new List<TrainRun>(); var demos = new List<DemoRun>(); var evals = new List<EvaluationRun>(); var judges = new List<JudgeRun>();
         var found = new List<(string, string)>();
         var verdicts = new List<(string, string)>();

@@ -28,10 +28,10 @@ public static class HfTokenizerFiles
     {
         "hf" or "byte" => null,
         "gpt2" => "the model uses the built-in GPT-2 tokenizer, whose vocabulary is embedded in the tool; " +
-                  "pass --tokenizer-from with a folder holding GPT-2's tokenizer files (tokenizer.json or vocab.json + merges.txt)",
+                  "pass `tokenizer_from` with a folder holding GPT-2's tokenizer files (tokenizer.json or vocab.json + merges.txt)",
         "llama2c" => "the model uses a llama2.c tokenizer.bin (SentencePiece scores, no merge list), which has no exact tokenizer.json form; " +
-                     "pass --tokenizer-from with a Hugging Face folder of the tokenizer the model was trained with (Llama 2's, for the 32000-token vocabulary)",
-        _ => $"tokenizer kind '{tok.Kind}' has no Hugging Face form yet; pass --tokenizer-from with a Hugging Face tokenizer folder that encodes identically",
+                     "pass `tokenizer_from` with a Hugging Face folder of the tokenizer the model was trained with (Llama 2's, for the 32000-token vocabulary)",
+        _ => $"tokenizer kind '{tok.Kind}' has no Hugging Face form yet; pass `tokenizer_from` with a Hugging Face tokenizer folder that encodes identically",
     };
 
     /// <summary>Writes the Hugging Face tokenizer files for <paramref name="tok"/> into <paramref name="dir"/>.</summary>

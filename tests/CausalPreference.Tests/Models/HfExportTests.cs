@@ -147,7 +147,7 @@ public class HfExportTests
         var outDir = NewOut();
         HfExport.Export(ckpt, outDir, new HfExportOptions());
         var e = Assert.Throws<InputException>(() => HfExport.Export(ckpt, outDir, new HfExportOptions()));
-        Assert.Contains("--force", e.Message);
+        Assert.Contains("`force`", e.Message); // the library names the parameter; the CLI spells it --force (below)
         File.WriteAllText(Path.Combine(outDir, "stale.txt"), "old");
         HfExport.Export(ckpt, outDir, new HfExportOptions { Force = true });
         Assert.False(File.Exists(Path.Combine(outDir, "stale.txt")), "--force replaces the folder whole");
@@ -161,7 +161,7 @@ public class HfExportTests
         Checkpoint.Save(ModelFactory.Create(ModelConfig.Micro with { VocabSize = 50257, Tokenizer = "gpt2" }), new Gpt2Tokenizer(), gpt2Dir);
         var target = NewOut();
         e = Assert.Throws<InputException>(() => HfExport.Export(gpt2Dir, target, new HfExportOptions()));
-        Assert.Contains("--tokenizer-from", e.Message);
+        Assert.Contains("`tokenizer_from`", e.Message);
         Assert.False(Directory.Exists(target));
         Assert.Empty(Directory.GetFileSystemEntries(Path.GetDirectoryName(target)!));
     }

@@ -88,7 +88,7 @@ public sealed class OpenAiChatJudge : IPairJudge, IDisposable
 
             if (attempt >= _options.MaxAttempts)
                 throw new JudgeException($"the judge at {_endpoint} gave no answer for pair '{pair.Id}' after {attempt} attempt(s); last error: {lastError}. " +
-                                         "Judgments so far are cached; rerun to resume, or raise --max-attempts.");
+                                         "Judgments so far are cached; rerun to resume, or raise `max_attempts`.");
             await Task.Delay(Backoff(attempt, retryAfter), ct).ConfigureAwait(false);
         }
     }
@@ -148,8 +148,8 @@ public sealed class OpenAiChatJudge : IPairJudge, IDisposable
 
     string Explain(int status, string error) => status switch
     {
-        401 or 403 => $"the judge endpoint refused the credentials ({error}). Set {OpenAiJudgeOptions.KeyVariable} or {OpenAiJudgeOptions.OpenAiKeyVariable} (or --api-key-env NAME).",
-        404 => $"the judge endpoint {_endpoint} or model '{_options.Model}' was not found ({error}). Check --url (it should end before /chat/completions, e.g. .../v1) and --model.",
+        401 or 403 => $"the judge endpoint refused the credentials ({error}). Set {OpenAiJudgeOptions.KeyVariable} or {OpenAiJudgeOptions.OpenAiKeyVariable} (or `api_key_env` NAME).",
+        404 => $"the judge endpoint {_endpoint} or model '{_options.Model}' was not found ({error}). Check `url` (it should end before /chat/completions, e.g. .../v1) and `model`.",
         _ => $"the judge endpoint {_endpoint} rejected the request ({error}).",
     };
 

@@ -57,7 +57,7 @@ public sealed record OpenAiJudgeOptions
             if (!string.IsNullOrWhiteSpace(apiKeyVariable))
             {
                 key = Env(apiKeyVariable);
-                if (key == null) throw new InputException($"the environment variable {apiKeyVariable} (named by --api-key-env) is not set. Export the API key in it.");
+                if (key == null) throw new InputException($"the environment variable {apiKeyVariable} (named by `api_key_env`) is not set. Export the API key in it.");
             }
             else key = Env(KeyVariable) ?? Env(OpenAiKeyVariable);
         }
@@ -68,9 +68,9 @@ public sealed record OpenAiJudgeOptions
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(Model))
-            throw new InputException($"no judge model id. Pass --model or set {ModelVariable} (the paper used {PaperModel}).");
+            throw new InputException($"no judge model id. Pass `model` or set {ModelVariable} (the paper used {PaperModel}).");
         if (string.IsNullOrWhiteSpace(BaseUrl) || !Uri.TryCreate(BaseUrl, UriKind.Absolute, out var u) || (u.Scheme != "http" && u.Scheme != "https"))
-            throw new InputException($"the judge base URL '{BaseUrl}' is not an http(s) URL. Pass --url or set {UrlVariable}, e.g. {DefaultBaseUrl}.");
+            throw new InputException($"the judge base URL '{BaseUrl}' is not an http(s) URL. Pass `url` or set {UrlVariable}, e.g. {DefaultBaseUrl}.");
         if (MaxAttempts < 1) throw new InputException($"max attempts must be at least 1 (got {MaxAttempts}).");
         if (Concurrency < 1) throw new InputException($"concurrency must be at least 1 (got {Concurrency}).");
         if (RequestTimeout <= TimeSpan.Zero) throw new InputException("the request timeout must be positive.");

@@ -19,7 +19,7 @@ public static class PairedTexts
         var ta = TableReader.Read(methodCsv);
         var tb = TableReader.Read(baselineCsv);
         if (promptColumn != null && !ta.HasColumn(promptColumn) && !tb.HasColumn(promptColumn))
-            throw new InputException($"neither {methodCsv} nor {baselineCsv} has the prompt column '{promptColumn}' (columns of A: {string.Join(", ", ta.Columns)}). Fix --prompt-column or leave it out.", column: promptColumn);
+            throw new InputException($"neither {methodCsv} nor {baselineCsv} has the prompt column '{promptColumn}' (columns of A: {string.Join(", ", ta.Columns)}). Fix `prompt_column` or leave it out.", column: promptColumn);
         var a = Validate(ta, methodCsv, textColumn, promptColumn);
         var b = Validate(tb, baselineCsv, textColumn, promptColumn);
         if (a.Rows.Count != b.Rows.Count)

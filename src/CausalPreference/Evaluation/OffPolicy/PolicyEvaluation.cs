@@ -30,15 +30,15 @@ public static class PolicyEvaluation
         log ??= TextWriter.Null;
         var ds = r.Data;
         if (!ds.HasOutcome) throw new InputException("evaluation needs an outcome column (or clicks and impressions)", ds.Spec.Path);
-        if (r.ModelPaths.Count == 0) throw new InputException("give at least one model to evaluate (--models DIR ...)");
+        if (r.ModelPaths.Count == 0) throw new InputException("give at least one model to evaluate (`models` DIR ...)");
         if (r.PolicySamples < 0) throw new InputException($"the number of policy samples must be ≥ 0 (got {r.PolicySamples}); 0 skips DM, DR and SNDR");
         foreach (var p in r.ModelPaths)
             if (!File.Exists(p) && !Directory.Exists(p))
-                throw new InputException("model folder not found; give a checkpoint folder written by causalpo (e.g. a train --out folder) or a Hugging Face folder", p);
+                throw new InputException("model folder not found; give a checkpoint folder written by causalpo (e.g. a train `out` folder) or a Hugging Face folder", p);
         var names = ResolveNames(r.ModelPaths, r.Names);
         string baseline = r.Baseline ?? names[0];
         if (!names.Contains(baseline, StringComparer.Ordinal))
-            throw new InputException($"the baseline '{baseline}' is not one of the model names ({string.Join(", ", names)}); give --baseline NAME with one of them");
+            throw new InputException($"the baseline '{baseline}' is not one of the model names ({string.Join(", ", names)}); give `baseline` NAME with one of them");
         var options = r.Estimate with { RefuseOnPoorOverlap = false };
 
         var rows = HeldoutRows.Of(ds);
@@ -65,7 +65,7 @@ public static class PolicyEvaluation
             loggingSource = $"estimated P̂^R: logging model {r.LoggingModelPath}";
             log.WriteLine($"log P̂^R from {r.LoggingModelPath} ({(cached ? "cached" : "computed")})");
         }
-        else throw new InputException("the estimators need log P^R(X_i) for every held-out row: give --log-propensity-column (the design probabilities) or --logging-model FT_DIR (the model that estimates P^R)", ds.Spec.Path);
+        else throw new InputException("the estimators need log P^R(X_i) for every held-out row: give `log_propensity_column` (the design probabilities) or `logging_model` FT_DIR (the model that estimates P^R)", ds.Spec.Path);
 
         // ĝ on the held-out rows (out-of-fold) and a model for the policy samples.
         OutcomeModelPredictions? g = null;
@@ -108,7 +108,7 @@ public static class PolicyEvaluation
             LoggingLogp = () => logpR,
             OutcomeModel = () => g!,
             Options = options,
-            SamplesUnavailable = r.PolicySamples > 0 ? null : "no policy samples were drawn (--policy-samples 0)",
+            SamplesUnavailable = r.PolicySamples > 0 ? null : "no policy samples were drawn (`policy_samples` 0)",
         };
         foreach (var name in names)
         {
@@ -123,7 +123,7 @@ public static class PolicyEvaluation
                 if (ev.Weights(name) is var w && w.EssFraction < options.MinEssFraction)
                     throw new PoorOverlapException(
                         $"{name}: only {w.Ess:0.#} effective samples of {texts.Length} (ESS fraction {w.EssFraction:0.###} < {options.MinEssFraction}); " +
-                        "the model puts its mass where the held-out data has little, so no estimate is reported (--refuse-poor-overlap). Evaluate on more data, or drop the flag to see the estimates with warnings.");
+                        "the model puts its mass where the held-out data has little, so no estimate is reported (`refuse_poor_overlap`). Evaluate on more data, or drop the flag to see the estimates with warnings.");
 
         int baseIndex = names.IndexOf(baseline);
         var warnings = new List<string>();
@@ -190,7 +190,7 @@ public static class PolicyEvaluation
         if (given is { Count: > 0 })
         {
             if (given.Count != paths.Count)
-                throw new InputException($"{given.Count} names for {paths.Count} models; give one --names entry per --models entry");
+                throw new InputException($"{given.Count} names for {paths.Count} models; give one `names` entry per `models` entry");
             var dup = given.GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
             if (dup != null) throw new InputException($"the name '{dup.Key}' is given twice; model names must be unique");
             if (given.Any(string.IsNullOrWhiteSpace)) throw new InputException("model names must not be blank");
