@@ -147,7 +147,9 @@ public static partial class PipelineRunner
         sb.AppendLine("|---|" + string.Concat(ests.Select(_ => "---|")));
         foreach (var m in r.Values.Select(v => v.Model).Distinct())
             sb.AppendLine($"| {m} | " + string.Join(" | ", ests.Select(x => r.Values.First(v => v.Model == m && v.Estimator == x)).Select(v =>
-                (v.CiHigh - v.CiLow <= 0 ? "not estimable (zero-width CI)" : $"{nf.Value(v.Estimate)} {nf.Interval(v.CiLow, v.CiHigh)}")
+                (v.CiHigh - v.CiLow <= 1e-12 * Math.Max(1, Math.Abs(v.Estimate)) ? "not estimable (zero-width CI)"
+                 : v.EssFraction is double f && f * p.TestRows < Verdicts.MinEffectiveRows ? $"not estimable (weights on {f * p.TestRows:0.#} of {p.TestRows} rows)"
+                 : $"{nf.Value(v.Estimate)} {nf.Interval(v.CiLow, v.CiHigh)}")
                 + (v.EssFraction is double s ? $" ({s.ToString("P0", CultureInfo.InvariantCulture)})" : ""))) + " |");
         sb.AppendLine();
         sb.AppendLine("Lift over FT (paired difference on the same rows, `Estimators.Difference`):").AppendLine();

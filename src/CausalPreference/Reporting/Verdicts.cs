@@ -41,7 +41,7 @@ public static class Verdicts
             else if (e.Estimator == "WITHIN" && (e.Experiments ?? 0) < Causal.WithinExperimentValue.MinExperiments)
                 why = $"{e.Experiments ?? 0} held-out experiments with two or more rows";
             else if (e.Estimator is "IPW" or "SNIPW" or "DR" or "SNDR" && e.EffectiveRows is double ess && ess < MinEffectiveRows)
-                why = $"importance weights resting on {ess:0.#} rows";
+                why = $"importance weights resting on {ess:0.#} {(ess < 1.05 ? "row" : "rows")}";
             else if (e.Estimator == "DM" && chance) why = $"an outcome model near chance ({Fit(outcomeR2, outcomeAuc)})";
             if (why != null) reasons.Add($"{e.Estimator}: {why}");
             else basis ??= e; // every estimate is judged, so the report can say why each one was or was not used
