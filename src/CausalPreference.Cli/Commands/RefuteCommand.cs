@@ -40,12 +40,18 @@ public static class RefuteCommand
                 Placebo: which != "stability", Stability: which != "placebo", TestFraction: pr.GetValue(testFraction), Estimator: pr.GetValue(estimator),
                 MaxRows: pr.GetValue(maxRows), Device: train.GetDevice(pr));
             var r = Refutation.Run(req, Console.Error);
-            string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
+            // one readable format: decimals from the outcome's scale (FT's value) or, without it, from the intervals' width
+            double scale = r.Stability?.Ft.Estimate is double ftv && double.IsFinite(ftv) && ftv != 0 ? ftv
+                : r.Placebo is { } pl && double.IsFinite(pl.Lift.CiHigh - pl.Lift.CiLow) && pl.Lift.CiHigh > pl.Lift.CiLow ? 10 * (pl.Lift.CiHigh - pl.Lift.CiLow) : 1;
+            var nf = new Reporting.NumberFormat(scale);
+            string F(double v) => nf.Value(v);
+            string D(double v) => nf.Difference(v);
+            string Rows(double? e, string est) => est == "WITHIN" ? "experiments ≥ " + Causal.WithinExperimentValue.MinExperiments : e is double x ? x.ToString("0.#", CultureInfo.InvariantCulture) : "n/a";
             bool ok = true;
             if (r.Placebo is { } p)
             {
                 Console.WriteLine($"placebo ({r.Objective}, {r.Estimator}, outcomes permuted {p.ShuffledWithin}; {p.TrainRows} training / {p.TestRows} held-out rows): " +
-                    $"lift over FT {F(p.Lift.Difference)} [{F(p.Lift.CiLow)}, {F(p.Lift.CiHigh)}], effective rows {(p.EffectiveRows is double pe ? F(pe) : "n/a")}  {p.Verdict}");
+                    $"lift over FT {D(p.Lift.Difference)} [{D(p.Lift.CiLow)}, {D(p.Lift.CiHigh)}], effective rows {Rows(p.EffectiveRows, r.Estimator)}  {p.Verdict}");
                 if (p.Verdict == "INCONCLUSIVE") Console.WriteLine($"  fewer than {Refutation.MinEffectiveRows} effective rows: the estimator cannot see a lift here, so covering 0 proves nothing (try --estimator DM, which uses no weights, or leave out --log-propensity-column so that P̂^R is the FT model)");
                 ok &= p.Passed;
             }
@@ -54,8 +60,8 @@ public static class RefuteCommand
                 Console.WriteLine($"stability ({r.Objective}, {r.Estimator}; halves of {s.RowsA} and {s.RowsB} rows, {s.TestRows} held-out rows):");
                 foreach (var v in new[] { s.Ft, s.HalfA, s.HalfB })
                     Console.WriteLine($"  V({v.Model}) = {F(v.Estimate)} [{F(v.CiLow)}, {F(v.CiHigh)}]{(v.EssFraction is double e ? $"  ESS {e:P0}" : "")}");
-                Console.WriteLine($"  V(half-a) − V(half-b) = {F(s.AMinusB.Difference)} [{F(s.AMinusB.CiLow)}, {F(s.AMinusB.CiHigh)}]  effective rows {(s.EffectiveRows is double se ? F(se) : "n/a")}  {s.Verdict}");
-                Console.WriteLine($"  lifts over FT: half-a {F(s.LiftA.Difference)} [{F(s.LiftA.CiLow)}, {F(s.LiftA.CiHigh)}], half-b {F(s.LiftB.Difference)} [{F(s.LiftB.CiLow)}, {F(s.LiftB.CiHigh)}]");
+                Console.WriteLine($"  V(half-a) − V(half-b) = {D(s.AMinusB.Difference)} [{D(s.AMinusB.CiLow)}, {D(s.AMinusB.CiHigh)}]  effective rows {Rows(s.EffectiveRows, r.Estimator)}  {s.Verdict}");
+                Console.WriteLine($"  lifts over FT: half-a {D(s.LiftA.Difference)} [{D(s.LiftA.CiLow)}, {D(s.LiftA.CiHigh)}], half-b {D(s.LiftB.Difference)} [{D(s.LiftB.CiLow)}, {D(s.LiftB.CiHigh)}]");
                 ok &= s.Stable;
             }
             Console.WriteLine($"details: {Path.Combine(dir, "refute.json")}");

@@ -159,7 +159,10 @@ public static partial class PipelineRunner
         {
             var v = r.Verdicts?.FirstOrDefault(x => x.Model == l.Model);
             string use = v is null ? "–" : v.Basis?.Estimator == l.Estimator ? "**verdict**" : v.Reasons.FirstOrDefault(x => x.StartsWith(l.Estimator + ":", StringComparison.Ordinal)) is { } why ? "no: " + why[(l.Estimator.Length + 2)..] : "yes";
-            sb.AppendLine($"| {l.Model} | {l.Estimator} | {nf.Difference(l.Difference)} | {nf.DifferenceInterval(l.CiLow, l.CiHigh)} | {(l.CoversZero ? "yes" : "no")} | {use} |");
+            bool zeroWidth = l.CiHigh - l.CiLow <= 1e-12 * Math.Max(1, Math.Abs(l.Difference)) || Math.Abs(l.CiHigh - l.CiLow) < Math.Pow(10, -nf.Decimals);
+            sb.AppendLine(zeroWidth
+                ? $"| {l.Model} | {l.Estimator} | not estimable (zero-width CI) | – | – | {use} |"
+                : $"| {l.Model} | {l.Estimator} | {nf.Difference(l.Difference)} | {nf.DifferenceInterval(l.CiLow, l.CiHigh)} | {(l.CoversZero ? "yes" : "no")} | {use} |");
         }
         sb.AppendLine();
 
