@@ -46,12 +46,13 @@ public static class RefuteCommand
             var nf = new Reporting.NumberFormat(scale);
             string F(double v) => nf.Value(v);
             string D(double v) => nf.Difference(v);
-            string Rows(double? e, string est) => est == "WITHIN" ? "experiments ≥ " + Causal.WithinExperimentValue.MinExperiments : e is double x ? x.ToString("0.#", CultureInfo.InvariantCulture) : "n/a";
+            string Rows(double? e, string est) => est == "WITHIN" ? (e is null ? "paired over the held-out experiments" : $"fewer than {Causal.WithinExperimentValue.MinExperiments} held-out experiments")
+                : "effective rows " + (e is double x ? x.ToString("0.#", CultureInfo.InvariantCulture) : "n/a");
             bool ok = true;
             if (r.Placebo is { } p)
             {
                 Console.WriteLine($"placebo ({r.Objective}, {r.Estimator}, outcomes permuted {p.ShuffledWithin}; {p.TrainRows} training / {p.TestRows} held-out rows): " +
-                    $"lift over FT {D(p.Lift.Difference)} [{D(p.Lift.CiLow)}, {D(p.Lift.CiHigh)}], effective rows {Rows(p.EffectiveRows, r.Estimator)}  {p.Verdict}");
+                    $"lift over FT {D(p.Lift.Difference)} [{D(p.Lift.CiLow)}, {D(p.Lift.CiHigh)}], {Rows(p.EffectiveRows, r.Estimator)}  {p.Verdict}");
                 if (p.Verdict == "INCONCLUSIVE") Console.WriteLine($"  fewer than {Refutation.MinEffectiveRows} effective rows: the estimator cannot see a lift here, so covering 0 proves nothing (try --estimator DM, which uses no weights, or leave out --log-propensity-column so that P̂^R is the FT model)");
                 ok &= p.Passed;
             }
@@ -60,7 +61,7 @@ public static class RefuteCommand
                 Console.WriteLine($"stability ({r.Objective}, {r.Estimator}; halves of {s.RowsA} and {s.RowsB} rows, {s.TestRows} held-out rows):");
                 foreach (var v in new[] { s.Ft, s.HalfA, s.HalfB })
                     Console.WriteLine($"  V({v.Model}) = {F(v.Estimate)} [{F(v.CiLow)}, {F(v.CiHigh)}]{(v.EssFraction is double e ? $"  ESS {e:P0}" : "")}");
-                Console.WriteLine($"  V(half-a) − V(half-b) = {D(s.AMinusB.Difference)} [{D(s.AMinusB.CiLow)}, {D(s.AMinusB.CiHigh)}]  effective rows {Rows(s.EffectiveRows, r.Estimator)}  {s.Verdict}");
+                Console.WriteLine($"  V(half-a) − V(half-b) = {D(s.AMinusB.Difference)} [{D(s.AMinusB.CiLow)}, {D(s.AMinusB.CiHigh)}]  {Rows(s.EffectiveRows, r.Estimator)}  {s.Verdict}");
                 Console.WriteLine($"  lifts over FT: half-a {D(s.LiftA.Difference)} [{D(s.LiftA.CiLow)}, {D(s.LiftA.CiHigh)}], half-b {D(s.LiftB.Difference)} [{D(s.LiftB.CiLow)}, {D(s.LiftB.CiHigh)}]");
                 ok &= s.Stable;
             }
