@@ -45,8 +45,8 @@ static class Workloads
             {
                 var lengths = w.Lengths ?? throw new InvalidDataException("dr_cpo needs lengths");
                 var tilde = w.TildeLengths ?? throw new InvalidDataException("dr_cpo needs tilde_lengths");
-                var labelled = Batch(lengths);
-                var unlabelled = Batch(tilde);
+                var labeled = Batch(lengths);
+                var unlabeled = Batch(tilde);
                 double[] Draw(int n, double shift) => Enumerable.Range(0, n).Select(_ => rng.NextDouble() + shift).ToArray();
                 var (reference, y, g) = (Draw(lengths.Length, -300), Draw(lengths.Length, 0), Draw(lengths.Length, 0));
                 var (f0, gt) = (Draw(tilde.Length, -300), Draw(tilde.Length, 0));
@@ -55,10 +55,10 @@ static class Workloads
                 Tensor Loss()
                 {
                     // as CausalTrainer's step: two policy passes, the objective with its diagnostics, the value read back
-                    var lp = SequenceScorer.LogProb(model, labelled);
-                    labelled.TargetMask.sum().item<float>();
-                    var lpt = SequenceScorer.LogProb(model, unlabelled);
-                    unlabelled.TargetMask.sum().item<float>();
+                    var lp = SequenceScorer.LogProb(model, labeled);
+                    labeled.TargetMask.sum().item<float>();
+                    var lpt = SequenceScorer.LogProb(model, unlabeled);
+                    unlabeled.TargetMask.sum().item<float>();
                     Tensor T(double[] v) => tensor(v, device: device);
                     var r = Objectives.Compute(ObjectiveKind.DrCpo,
                         new ObjectiveInputs(lp, T(reference), T(y), T(g), lpt, T(f0), T(gt)));

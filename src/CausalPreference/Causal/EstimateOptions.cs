@@ -10,7 +10,8 @@ public enum CiMethod
 }
 
 /// <summary>Options for <see cref="IValueEstimator.Estimate"/>.</summary>
-/// <param name="MaxWeight">Clip importance ratios P^f/P^R at this value (must be &gt; 0). Off by default; the clipped
+/// <param name="MaxWeight">Clip importance ratios P^f/P^R at this value (must be &gt; 0): a cap on the ratio itself,
+/// not on its log (the training objectives' <see cref="ObjectiveOptions.MaxLogWeight"/> caps log-ratios). Off by default; the clipped
 /// count is reported in <see cref="ValueEstimate.Clipped"/> and in the warnings.</param>
 /// <param name="RefuseOnPoorOverlap">Throw <see cref="InvalidOperationException"/> instead of warning when the ESS
 /// fraction is below <paramref name="MinEssFraction"/>.</param>

@@ -8,7 +8,7 @@ namespace CausalPreference.Causal;
 //   DM    V̂ = (1/m) Σ_j ĝ(X̃_j)
 //   DR    V̂ = DM + Σ c_i w_i (Y_i − ĝ(X_i)) / Σ c_i
 //   SNDR  V̂ = DM + Σ c_i w_i (Y_i − ĝ(X_i)) / Σ c_i w_i
-// Each labelled term is a ratio R = Σ num_i / Σ den_i with influence function ψ_i = (num_i − R·den_i)/mean(den);
+// Each labeled term is a ratio R = Σ num_i / Σ den_i with influence function ψ_i = (num_i − R·den_i)/mean(den);
 // the policy-sample term has ψ_j = ĝ(X̃_j) − DM. Then SE = sqrt(var(ψ)/n + var(ψ̃)/m) (sample variances, ddof 1).
 // With c ≡ 1 this is: IPW sd(wY)/√n; SNIPW sd(w(Y − V̂))/(mean(w)√n); DM sd(ĝ(X̃))/√m;
 // DR sqrt(var(w(Y − ĝ))/n + var(ĝ(X̃))/m); SNDR the same with the self-normalized residual term.
@@ -81,7 +81,7 @@ public abstract class ValueEstimator : IValueEstimator
         else
         {
             method = "influence-function";
-            se = Stats.Hypot(Stats.SdOverSqrtN(full.LabelledIf), Stats.SdOverSqrtN(full.UnlabelledIf));
+            se = Stats.Hypot(Stats.SdOverSqrtN(full.LabeledIf), Stats.SdOverSqrtN(full.UnlabeledIf));
             lo = full.Value - Z95 * se;
             hi = full.Value + Z95 * se;
             AddSmallSampleWarning(prep.Data, warnings);
@@ -101,13 +101,13 @@ public abstract class ValueEstimator : IValueEstimator
 
     void AddSmallSampleWarning(Prepared p, List<string> warnings)
     {
-        if (NeedsLabelled && p.N < 2)
+        if (NeedsLabeled && p.N < 2)
             warnings.Add($"{Name}: only n = {p.N} logged row: a standard error needs at least two, so StdError and the interval are NaN.");
         if (NeedsPolicySamples && p.M < 2)
             warnings.Add($"{Name}: only m = {p.M} policy sample: a standard error needs at least two, so StdError and the interval are NaN.");
     }
 
-    bool NeedsLabelled => UsesWeights;
+    bool NeedsLabeled => UsesWeights;
 
     internal static int[] Draw(Random rng, int count)
     {
@@ -122,9 +122,9 @@ public abstract class ValueEstimator : IValueEstimator
         data.Validate(Name, NeedsOutcomeHat, NeedsPolicySamples);
         int n = data.N;
         var logW = new double[n];
-        for (int i = 0; i < n; i++) logW[i] = data.LogpPolicy[i] - data.LogpLogging[i];
+        for (int i = 0; i < n; i++) logW[i] = data.PolicyLogp[i] - data.ReferenceLogp[i];
         var c = data.Weights ?? Enumerable.Repeat(1.0, n).ToArray();
-        var p = new Prepared(logW, data.Outcome, data.OutcomeHat, data.OutcomeHatOnPolicySamples, c);
+        var p = new Prepared(logW, data.Outcome, data.OutcomeHat, data.OutcomeHatTilde, c);
         var warnings = new List<string>();
 
         int explicitClipped = 0, guardClipped = 0;
@@ -232,7 +232,7 @@ internal sealed record Prepared(double[] LogW, double[] Y, double[]? GHat, doubl
 }
 
 /// <summary>Point estimate plus influence-function contributions (null where a part is absent).</summary>
-internal sealed record Parts(double Value, double[]? LabelledIf, double[]? UnlabelledIf);
+internal sealed record Parts(double Value, double[]? LabeledIf, double[]? UnlabeledIf);
 
 /// <summary>Inverse probability weighting (Horvitz–Thompson): V̂ = Σ c w Y / Σ c. Unbiased, high variance.</summary>
 public sealed class Ipw : ValueEstimator
@@ -349,8 +349,8 @@ public static class Estimators
         ?? throw new ArgumentException($"Unknown estimator '{name}'; use one of {string.Join(", ", All.Select(e => e.Name))}.", nameof(name));
 
     /// <summary>
-    /// V(A) − V(B) for two models evaluated on the SAME logged rows (same LogpLogging, Outcome, OutcomeHat, Weights;
-    /// only LogpPolicy and the policy samples differ). The labelled influence functions are differenced row by row
+    /// V(A) − V(B) for two models evaluated on the SAME logged rows (same ReferenceLogp, Outcome, OutcomeHat, Weights;
+    /// only PolicyLogp and the policy samples differ). The labeled influence functions are differenced row by row
     /// (a paired comparison, usually much tighter than two separate intervals); the two sets of policy samples are
     /// independent, so their variances add. Bootstrap resamples the rows jointly and each model's samples separately.
     /// </summary>
@@ -389,13 +389,13 @@ public static class Estimators
         else
         {
             method = "influence-function";
-            double[]? labelled = null;
-            if (pa.LabelledIf is not null && pb.LabelledIf is not null)
+            double[]? labeled = null;
+            if (pa.LabeledIf is not null && pb.LabeledIf is not null)
             {
-                labelled = new double[pa.LabelledIf.Length];
-                for (int i = 0; i < labelled.Length; i++) labelled[i] = pa.LabelledIf[i] - pb.LabelledIf[i];
+                labeled = new double[pa.LabeledIf.Length];
+                for (int i = 0; i < labeled.Length; i++) labeled[i] = pa.LabeledIf[i] - pb.LabeledIf[i];
             }
-            se = Stats.Hypot(Stats.SdOverSqrtN(labelled), Stats.SdOverSqrtN(pa.UnlabelledIf), Stats.SdOverSqrtN(pb.UnlabelledIf));
+            se = Stats.Hypot(Stats.SdOverSqrtN(labeled), Stats.SdOverSqrtN(pa.UnlabeledIf), Stats.SdOverSqrtN(pb.UnlabeledIf));
             lo = diff - ValueEstimator.Z95 * se;
             hi = diff + ValueEstimator.Z95 * se;
             if (double.IsNaN(se))
@@ -410,11 +410,11 @@ public static class Estimators
     {
         static bool Same(double[]? x, double[]? y) =>
             (x is null && y is null) || (x is not null && y is not null && x.AsSpan().SequenceEqual(y));
-        if (a.N != b.N || !Same(a.LogpLogging, b.LogpLogging) || !Same(a.Outcome, b.Outcome)
+        if (a.N != b.N || !Same(a.ReferenceLogp, b.ReferenceLogp) || !Same(a.Outcome, b.Outcome)
             || !Same(a.OutcomeHat, b.OutcomeHat) || !Same(a.Weights, b.Weights))
             throw new ArgumentException(
-                "Difference needs both models evaluated on the same logged rows: LogpLogging, Outcome, OutcomeHat and Weights " +
-                "must be identical (only LogpPolicy and OutcomeHatOnPolicySamples may differ).");
+                "Difference needs both models evaluated on the same logged rows: ReferenceLogp, Outcome, OutcomeHat and Weights " +
+                "must be identical (only PolicyLogp and OutcomeHatTilde may differ).");
     }
 }
 

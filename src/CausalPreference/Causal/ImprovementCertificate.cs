@@ -40,9 +40,9 @@ public sealed record ImprovementCertificate(double Improvement, double StdError,
     double EssFraction, double Floor, bool DesignProbabilities, int Experiments = 0, double? RetainedMass = null)
 {
     /// <summary>Mean of exp(ℓ^f − ℓ^FT), through log-sum-exp.</summary>
-    static double Retained(double[] logpPolicy, double[] logpFt)
+    static double Retained(double[] policyLogp, double[] logpFt)
     {
-        var d = logpPolicy.Select((v, i) => v - logpFt[i]).ToArray();
+        var d = policyLogp.Select((v, i) => v - logpFt[i]).ToArray();
         double max = d.Max();
         return Math.Exp(max) * d.Average(x => Math.Exp(x - max));
     }
@@ -83,41 +83,41 @@ public sealed record ImprovementCertificate(double Improvement, double StdError,
     /// experiment's own allocation. It says nothing about text outside the experiments (no floor is needed or used).
     /// </summary>
     /// <exception cref="ArgumentException">Lengths differ, fewer than 2 experiments, or a non-finite input.</exception>
-    public static ImprovementCertificate ComputeWithinExperiments(double[] logpPolicy, double[] logpFt, double[] logpDesign, double[] outcome, int[] groups)
+    public static ImprovementCertificate ComputeWithinExperiments(double[] policyLogp, double[] logpFt, double[] logpDesign, double[] outcome, int[] groups)
     {
-        ArgumentNullException.ThrowIfNull(logpPolicy);
+        ArgumentNullException.ThrowIfNull(policyLogp);
         ArgumentNullException.ThrowIfNull(logpFt);
         ArgumentNullException.ThrowIfNull(logpDesign);
         ArgumentNullException.ThrowIfNull(outcome);
         ArgumentNullException.ThrowIfNull(groups);
         int n = outcome.Length;
-        if (logpPolicy.Length != n || logpFt.Length != n || logpDesign.Length != n || groups.Length != n)
+        if (policyLogp.Length != n || logpFt.Length != n || logpDesign.Length != n || groups.Length != n)
             throw new ArgumentException("the certificate's inputs must have one entry per held-out row");
         var byExperiment = WithinExperimentValue.Experiments(groups);
         int e = byExperiment.Length;
         if (e < 2) throw new ArgumentException($"the certificate needs at least 2 held-out experiments (got {e})", nameof(groups));
         // V_e(f) − V_e(FT): the policy tilted from FT, against FT itself (a zero tilt)
-        var d = WithinExperimentValue.Difference(logpPolicy, logpFt, logpFt, logpDesign, outcome, groups);
+        var d = WithinExperimentValue.Difference(policyLogp, logpFt, logpFt, logpDesign, outcome, groups);
         double mean = d.Estimate, se = d.StdError;
-        var logw = WithinExperimentValue.LogWeights(logpPolicy, logpFt, logpDesign);
+        var logw = WithinExperimentValue.LogWeights(policyLogp, logpFt, logpDesign);
         var diag = WeightDiagnostics.FromGroupedLogWeights(logw, byExperiment.Select(r => r.Select(i => (long)i).ToArray()).ToList());
-        return new ImprovementCertificate(mean, se, mean - Z95 * se, mean + Z95 * se, n, diag.EssFraction, 0, true, e, Retained(logpPolicy, logpFt));
+        return new ImprovementCertificate(mean, se, mean - Z95 * se, mean + Z95 * se, n, diag.EssFraction, 0, true, e, Retained(policyLogp, logpFt));
     }
 
     /// <summary>
-    /// Computes the certificate. <paramref name="logpPolicy"/> and <paramref name="logpFt"/> are the sequence
+    /// Computes the certificate. <paramref name="policyLogp"/> and <paramref name="logpFt"/> are the sequence
     /// log-probabilities of the held-out texts under the policy and under FT; <paramref name="logpDesign"/> the design
     /// log-probabilities log P^R(X_i), or null to let FT stand in for P^R; <paramref name="outcome"/> the oriented outcomes.
     /// </summary>
     /// <exception cref="ArgumentException">Lengths differ, fewer than 2 rows, or a non-finite input.</exception>
-    public static ImprovementCertificate Compute(double[] logpPolicy, double[] logpFt, double[]? logpDesign, double[] outcome, double floor)
+    public static ImprovementCertificate Compute(double[] policyLogp, double[] logpFt, double[]? logpDesign, double[] outcome, double floor)
     {
-        ArgumentNullException.ThrowIfNull(logpPolicy);
+        ArgumentNullException.ThrowIfNull(policyLogp);
         ArgumentNullException.ThrowIfNull(logpFt);
         ArgumentNullException.ThrowIfNull(outcome);
         int n = outcome.Length;
         if (n < 2) throw new ArgumentException($"the certificate needs at least 2 held-out rows (got {n})", nameof(outcome));
-        if (logpPolicy.Length != n || logpFt.Length != n || (logpDesign != null && logpDesign.Length != n))
+        if (policyLogp.Length != n || logpFt.Length != n || (logpDesign != null && logpDesign.Length != n))
             throw new ArgumentException("the certificate's inputs must have one entry per held-out row");
         if (!double.IsFinite(floor)) throw new ArgumentException($"the outcome floor must be finite (got {floor})", nameof(floor));
         var t = new double[n];
@@ -125,9 +125,9 @@ public sealed record ImprovementCertificate(double Improvement, double StdError,
         for (int i = 0; i < n; i++)
         {
             double reference = logpDesign?[i] ?? logpFt[i];
-            if (!double.IsFinite(logpPolicy[i]) || !double.IsFinite(logpFt[i]) || !double.IsFinite(reference) || !double.IsFinite(outcome[i]))
+            if (!double.IsFinite(policyLogp[i]) || !double.IsFinite(logpFt[i]) || !double.IsFinite(reference) || !double.IsFinite(outcome[i]))
                 throw new ArgumentException($"held-out row {i}: a log-probability or the outcome is not finite");
-            logRatio[i] = logpPolicy[i] - reference;
+            logRatio[i] = policyLogp[i] - reference;
             t[i] = (Math.Exp(logRatio[i]) - Math.Exp(logpFt[i] - reference)) * (outcome[i] - floor);
         }
         double mean = t.Average();
@@ -135,6 +135,6 @@ public sealed record ImprovementCertificate(double Improvement, double StdError,
         foreach (var v in t) ss += (v - mean) * (v - mean);
         double se = Math.Sqrt(ss / (n - 1) / n);
         var diag = WeightDiagnostics.FromLogWeights(logRatio);
-        return new ImprovementCertificate(mean, se, mean - Z95 * se, mean + Z95 * se, n, diag.EssFraction, floor, logpDesign != null, 0, Retained(logpPolicy, logpFt));
+        return new ImprovementCertificate(mean, se, mean - Z95 * se, mean + Z95 * se, n, diag.EssFraction, floor, logpDesign != null, 0, Retained(policyLogp, logpFt));
     }
 }

@@ -1,25 +1,25 @@
 namespace CausalPreference.Causal;
 
 /// <summary>
-/// Held-out logged data for off-policy evaluation of one model f: n labelled rows (X_i, Y_i) drawn from the logging
+/// Held-out logged data for off-policy evaluation of one model f: n labeled rows (X_i, Y_i) drawn from the logging
 /// distribution P^R, and optionally m texts X̃_j sampled from f itself, scored by the outcome model.
 /// </summary>
-/// <param name="LogpPolicy">log P^f(X_i) under the model being evaluated, [n]. −∞ is allowed (zero weight).</param>
-/// <param name="LogpLogging">log P^R(X_i), the logging/randomization probability, [n]; finite.</param>
+/// <param name="PolicyLogp">log P^f(X_i) under the model being evaluated, [n]. −∞ is allowed (zero weight).</param>
+/// <param name="ReferenceLogp">log P^R(X_i), the logging/randomization probability, [n]; finite.</param>
 /// <param name="Outcome">Y_i on its raw scale (no orientation), [n].</param>
 /// <param name="OutcomeHat">ĝ(X_i), outcome-model predictions on the logged rows (cross-fitted), [n]; DR and SNDR.</param>
-/// <param name="OutcomeHatOnPolicySamples">ĝ(X̃_j) for m texts X̃_j ~ P^f; DM, DR and SNDR.</param>
+/// <param name="OutcomeHatTilde">ĝ(X̃_j) for m texts X̃_j ~ P^f; DM, DR and SNDR.</param>
 /// <param name="Weights">
 /// Non-negative row weights, e.g. impressions when Outcome is a per-impression rate; default 1 for every row. Each
 /// row counts Weights[i] times in the estimate, while rows remain the independent units for standard errors.
 /// Weight diagnostics (ESS) describe the importance ratios alone, not these row weights.
 /// </param>
 public sealed record LoggedSample(
-    double[] LogpPolicy,
-    double[] LogpLogging,
+    double[] PolicyLogp,
+    double[] ReferenceLogp,
     double[] Outcome,
     double[]? OutcomeHat = null,
-    double[]? OutcomeHatOnPolicySamples = null,
+    double[]? OutcomeHatTilde = null,
     double[]? Weights = null)
 {
     /// <summary>Number of logged rows n.</summary>
@@ -30,23 +30,23 @@ public sealed record LoggedSample(
     /// </summary>
     /// <param name="estimator">Name used in messages.</param>
     /// <param name="needsOutcomeHat">Whether <see cref="OutcomeHat"/> is required.</param>
-    /// <param name="needsPolicySamples">Whether <see cref="OutcomeHatOnPolicySamples"/> is required.</param>
+    /// <param name="needsPolicySamples">Whether <see cref="OutcomeHatTilde"/> is required.</param>
     public void Validate(string estimator, bool needsOutcomeHat, bool needsPolicySamples)
     {
-        if (LogpPolicy is null || LogpLogging is null || Outcome is null)
-            throw new ArgumentException($"{estimator}: LogpPolicy, LogpLogging and Outcome are required.");
+        if (PolicyLogp is null || ReferenceLogp is null || Outcome is null)
+            throw new ArgumentException($"{estimator}: PolicyLogp, ReferenceLogp and Outcome are required.");
         int n = Outcome.Length;
         if (n == 0)
             throw new ArgumentException($"{estimator}: the logged sample has no rows.");
-        CheckLength(LogpPolicy, nameof(LogpPolicy), n, estimator);
-        CheckLength(LogpLogging, nameof(LogpLogging), n, estimator);
+        CheckLength(PolicyLogp, nameof(PolicyLogp), n, estimator);
+        CheckLength(ReferenceLogp, nameof(ReferenceLogp), n, estimator);
         for (int i = 0; i < n; i++)
         {
-            if (double.IsNaN(LogpPolicy[i]) || double.IsPositiveInfinity(LogpPolicy[i]))
-                throw new ArgumentException($"{estimator}: LogpPolicy[{i}] is {LogpPolicy[i]}; a log-probability must be finite or −∞.");
-            if (!double.IsFinite(LogpLogging[i]))
+            if (double.IsNaN(PolicyLogp[i]) || double.IsPositiveInfinity(PolicyLogp[i]))
+                throw new ArgumentException($"{estimator}: PolicyLogp[{i}] is {PolicyLogp[i]}; a log-probability must be finite or −∞.");
+            if (!double.IsFinite(ReferenceLogp[i]))
                 throw new ArgumentException(
-                    $"{estimator}: LogpLogging[{i}] is {LogpLogging[i]}; every logged row must have a finite logging log-probability " +
+                    $"{estimator}: ReferenceLogp[{i}] is {ReferenceLogp[i]}; every logged row must have a finite logging log-probability " +
                     "(−∞ would mean the row could not have been logged).");
             if (!double.IsFinite(Outcome[i]))
                 throw new ArgumentException($"{estimator}: Outcome[{i}] is {Outcome[i]}; outcomes must be finite (drop or impute missing ones first).");
@@ -58,15 +58,15 @@ public sealed record LoggedSample(
         }
         else if (needsOutcomeHat)
             throw new ArgumentException($"{estimator} needs OutcomeHat: ĝ(X_i) for every logged row (cross-fitted outcome-model predictions).");
-        if (OutcomeHatOnPolicySamples is not null)
+        if (OutcomeHatTilde is not null)
         {
-            if (OutcomeHatOnPolicySamples.Length == 0)
-                throw new ArgumentException($"{estimator}: OutcomeHatOnPolicySamples is empty; sample at least one text from the model.");
-            CheckFinite(OutcomeHatOnPolicySamples, nameof(OutcomeHatOnPolicySamples), estimator);
+            if (OutcomeHatTilde.Length == 0)
+                throw new ArgumentException($"{estimator}: OutcomeHatTilde is empty; sample at least one text from the model.");
+            CheckFinite(OutcomeHatTilde, nameof(OutcomeHatTilde), estimator);
         }
         else if (needsPolicySamples)
             throw new ArgumentException(
-                $"{estimator} needs OutcomeHatOnPolicySamples: ĝ(X̃_j) for texts X̃_j sampled from the model being evaluated.");
+                $"{estimator} needs OutcomeHatTilde: ĝ(X̃_j) for texts X̃_j sampled from the model being evaluated.");
         if (Weights is not null)
         {
             CheckLength(Weights, nameof(Weights), n, estimator);

@@ -6,8 +6,8 @@ namespace CausalPreference.Causal;
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────────────────
 // The training objectives of the paper (docs/math.md#objectives), all in one file. Notation:
 //   ℓ^f(x)         log P^f(x), the policy's sequence log-probability (carries the autograd graph)
-//   log P̂^R(X_i)   the logging/randomization log-probability of labelled text X_i (FT model, or design probability)
-//   log P^{f0}(X̃_j) the log-density of the sampler that produced unlabelled text X̃_j
+//   log P̂^R(X_i)   the logging/randomization log-probability of labeled text X_i (FT model, or design probability)
+//   log P^{f0}(X̃_j) the log-density of the sampler that produced unlabeled text X̃_j
 //   Y_i            outcome, already oriented so that larger is better (the objective is MAXIMIZED)
 //   ĝ(x)           outcome model prediction of E[Y | X = x], on Y's scale
 //   d_i = ℓ^f(X_i) − log P̂^R(X_i),   d̃_j = ℓ^f(X̃_j) − log P^{f0}(X̃_j)     (log importance ratios)
@@ -22,7 +22,7 @@ namespace CausalPreference.Causal;
 //   OO-RLHF  V̂ = (1/m) Σ_j exp(d̃_j) ĝ(X̃_j)
 //   DR-CPO   V̂ = (1/n) Σ_i exp(d_i)(Y_i − ĝ(X_i)) + (1/m) Σ_j exp(d̃_j) ĝ(X̃_j)
 // Within experiments (rows carry an experiment id e(i), randomized within it; the caller passes
-// log P̂^R(X_i) = ℓ^FT(X_i) + log P^R(row i | e(i))): every labelled sum above is taken inside each experiment and the
+// log P̂^R(X_i) = ℓ^FT(X_i) + log P^R(row i | e(i))): every labeled sum above is taken inside each experiment and the
 // G experiments of the scope are averaged,
 //   SN  Σ_i w_i a_i  →  (1/G) Σ_e Σ_{i∈e} softmax_{i∈e}(d)_i a_i       HT  →  (1/G) Σ_e (1/n_e) Σ_{i∈e} exp(d_i) a_i
 // i.e. the value of choosing, in each experiment, among its tested texts with the experiment's allocation tilted by
@@ -34,9 +34,9 @@ namespace CausalPreference.Causal;
 /// <summary>Which of the paper's objectives to optimize (docs/math.md#objectives).</summary>
 public enum ObjectiveKind
 {
-    /// <summary>Causal Preference Optimization: the IPW value estimate over labelled rows.</summary>
+    /// <summary>Causal Preference Optimization: the IPW value estimate over labeled rows.</summary>
     Cpo,
-    /// <summary>Doubly robust CPO: IPW residual correction over labelled rows plus the outcome-model term over X̃.</summary>
+    /// <summary>Doubly robust CPO: IPW residual correction over labeled rows plus the outcome-model term over X̃.</summary>
     DrCpo,
     /// <summary>Offline outcome RLHF baseline: the outcome-model term over X̃ only.</summary>
     OoRlhf,
@@ -59,7 +59,7 @@ public enum WeightNormalization
 
 /// <summary>
 /// Per-row inputs of an objective, for one normalization scope. All tensors are 1-D; float32 or float64 (computation
-/// is done in float64). The labelled tensors have length n, the unlabelled ones length m; m need not equal n.
+/// is done in float64). The labeled tensors have length n, the unlabeled ones length m; m need not equal n.
 /// </summary>
 /// <param name="PolicyLogp">ℓ^f(X_i) = log P^f(X_i), [n]; must carry the autograd graph to the policy.</param>
 /// <param name="ReferenceLogp">log P̂^R(X_i), [n]; a constant (precomputed under the frozen reference model).</param>
@@ -68,7 +68,7 @@ public enum WeightNormalization
 /// <param name="PolicyLogpTilde">ℓ^f(X̃_j), [m]; needed by DR-CPO and OO-RLHF.</param>
 /// <param name="F0LogpTilde">log P^{f0}(X̃_j), [m], the density of the sampler that produced X̃_j.</param>
 /// <param name="OutcomeHatTilde">ĝ(X̃_j), [m].</param>
-/// <param name="Groups">Optional experiment index of each labelled row, [n] (any non-negative ids): the labelled
+/// <param name="Groups">Optional experiment index of each labeled row, [n] (any non-negative ids): the labeled
 /// weights are then normalized within each experiment and the experiments averaged (see the file header). Null: one
 /// scope over all rows.</param>
 public sealed record ObjectiveInputs(
@@ -82,7 +82,7 @@ public sealed record ObjectiveInputs(
     int[]? Groups = null)
 {
     /// <summary>
-    /// Inputs for OO-RLHF, which uses no labelled rows: the labelled tensors are set to empty float64 tensors and are
+    /// Inputs for OO-RLHF, which uses no labeled rows: the labeled tensors are set to empty float64 tensors and are
     /// ignored by <see cref="Objectives.Compute"/>.
     /// </summary>
     public static ObjectiveInputs ForOoRlhf(Tensor policyLogpTilde, Tensor f0LogpTilde, Tensor outcomeHatTilde) =>
@@ -93,7 +93,8 @@ public sealed record ObjectiveInputs(
 /// <summary>Options of <see cref="Objectives.Compute"/>.</summary>
 /// <param name="Normalization">Self-normalized (default) or Horvitz–Thompson weights.</param>
 /// <param name="MaxLogWeight">
-/// Explicit clipping: log-ratios d above this value are replaced by it (a cap of exp(MaxLogWeight) on the ratio;
+/// Explicit clipping, on the log scale: log-ratios d above this value are replaced by it (a cap of exp(MaxLogWeight) on the ratio,
+/// unlike <see cref="EstimateOptions.MaxWeight"/>, which caps the ratio itself;
 /// clipped rows get no gradient). Off (null) by default. With self-normalized weights only differences between
 /// log-ratios matter, so the cap acts relative to the other rows in the scope. The count is always reported in
 /// the diagnostics and the warnings.
@@ -101,7 +102,7 @@ public sealed record ObjectiveInputs(
 /// <param name="AnchorWeight">
 /// λ of the optional likelihood anchor (not in the paper; 0, the default, is the paper's objective): the trainer
 /// minimizes −V̂ + λ·<see cref="Objectives.LikelihoodAnchor"/>, the policy's mean negative log-likelihood per token of
-/// the step's texts (the labelled rows for CPO and DR-CPO, which come from P^R; the X̃ for OO-RLHF, which come from
+/// the step's texts (the labeled rows for CPO and DR-CPO, which come from P^R; the X̃ for OO-RLHF, which come from
 /// f0). That is the cross-entropy to the reference distribution, i.e. KL(reference ‖ f) up to a constant: it keeps
 /// the policy on the texts the reference produces, against the grammar erosion of a fully fine-tuned small model.
 /// </param>
@@ -113,14 +114,14 @@ public sealed record ObjectiveOptions(
 /// <summary>The value estimate V̂ of one objective on one normalization scope.</summary>
 /// <param name="Value">Scalar float64 tensor V̂, with the autograd graph back to the policy log-probabilities.</param>
 /// <param name="Loss">−V̂, the quantity an optimizer minimizes.</param>
-/// <param name="LabelledWeights">Diagnostics of the weights on the labelled rows (null for OO-RLHF).</param>
-/// <param name="UnlabelledWeights">Diagnostics of the weights on the X̃ samples (null for CPO).</param>
+/// <param name="LabeledWeights">Diagnostics of the weights on the labeled rows (null for OO-RLHF).</param>
+/// <param name="UnlabeledWeights">Diagnostics of the weights on the X̃ samples (null for CPO).</param>
 /// <param name="Warnings">Human-readable notes, e.g. how many log-ratios were clipped and why.</param>
 public sealed record ObjectiveResult(
     Tensor Value,
     Tensor Loss,
-    WeightDiagnostics? LabelledWeights,
-    WeightDiagnostics? UnlabelledWeights,
+    WeightDiagnostics? LabeledWeights,
+    WeightDiagnostics? UnlabeledWeights,
     IReadOnlyList<string> Warnings) : IDisposable
 {
     /// <summary>Disposes <see cref="Value"/> and <see cref="Loss"/>.</summary>
@@ -178,7 +179,7 @@ public static class Objectives
         if (!(options.AnchorWeight >= 0) || double.IsInfinity(options.AnchorWeight))
             throw new ArgumentException($"AnchorWeight must be a finite number ≥ 0 (got {options.AnchorWeight}).", nameof(options));
         var warnings = new List<string>();
-        WeightDiagnostics? labelledDiag = null, unlabelledDiag = null;
+        WeightDiagnostics? labeledDiag = null, unlabeledDiag = null;
 
         using var scope = NewDisposeScope();
         Tensor value;
@@ -187,31 +188,31 @@ public static class Objectives
             case ObjectiveKind.Cpo:
             {
                 // CPO:  V̂ = Σ_i w_i Y_i   (SN)    or    (1/n) Σ_i exp(d_i) Y_i   (HT)
-                var (logRatio, gradType) = LabelledLogRatio(inputs, kind, out long n);
+                var (logRatio, gradType) = LabeledLogRatio(inputs, kind, out long n);
                 var y = Vector(inputs.Outcome, "Outcome", "Y_i", kind, n);
-                value = WeightedTerm(logRatio, y, options, gradType, "labelled", warnings, out labelledDiag, GroupsOf(inputs, n));
+                value = WeightedTerm(logRatio, y, options, gradType, "labeled", warnings, out labeledDiag, GroupsOf(inputs, n));
                 break;
             }
             case ObjectiveKind.OoRlhf:
             {
                 // OO-RLHF:  V̂ = Σ_j w̃_j ĝ(X̃_j)   (SN)    or    (1/m) Σ_j exp(d̃_j) ĝ(X̃_j)   (HT)
-                var (logRatioTilde, gradType) = UnlabelledLogRatio(inputs, kind, out long m);
+                var (logRatioTilde, gradType) = UnlabeledLogRatio(inputs, kind, out long m);
                 var gTilde = Vector(inputs.OutcomeHatTilde, "OutcomeHatTilde", "ĝ(X̃_j)", kind, m);
-                value = WeightedTerm(logRatioTilde, gTilde, options, gradType, "unlabelled", warnings, out unlabelledDiag);
+                value = WeightedTerm(logRatioTilde, gTilde, options, gradType, "unlabeled", warnings, out unlabeledDiag);
                 break;
             }
             case ObjectiveKind.DrCpo:
             {
                 // DR-CPO:  V̂ = Σ_i w_i (Y_i − ĝ(X_i)) + Σ_j w̃_j ĝ(X̃_j)   (SN; HT uses exp(d)/n and exp(d̃)/m)
-                var (logRatio, gradType) = LabelledLogRatio(inputs, kind, out long n);
+                var (logRatio, gradType) = LabeledLogRatio(inputs, kind, out long n);
                 var y = Vector(inputs.Outcome, "Outcome", "Y_i", kind, n);
                 var gHat = Vector(inputs.OutcomeHat, "OutcomeHat", "ĝ(X_i), cross-fitted", kind, n);
                 var residual = y - gHat;
-                var correction = WeightedTerm(logRatio, residual, options, gradType, "labelled", warnings, out labelledDiag, GroupsOf(inputs, n));
+                var correction = WeightedTerm(logRatio, residual, options, gradType, "labeled", warnings, out labeledDiag, GroupsOf(inputs, n));
 
-                var (logRatioTilde, gradTypeTilde) = UnlabelledLogRatio(inputs, kind, out long m);
+                var (logRatioTilde, gradTypeTilde) = UnlabeledLogRatio(inputs, kind, out long m);
                 var gTilde = Vector(inputs.OutcomeHatTilde, "OutcomeHatTilde", "ĝ(X̃_j)", kind, m);
-                var outcomeTerm = WeightedTerm(logRatioTilde, gTilde, options, gradTypeTilde, "unlabelled", warnings, out unlabelledDiag);
+                var outcomeTerm = WeightedTerm(logRatioTilde, gTilde, options, gradTypeTilde, "unlabeled", warnings, out unlabeledDiag);
                 value = correction + outcomeTerm;
                 break;
             }
@@ -221,7 +222,7 @@ public static class Objectives
         var loss = value.neg();
         value.MoveToOuterDisposeScope();
         loss.MoveToOuterDisposeScope();
-        return new ObjectiveResult(value, loss, labelledDiag, unlabelledDiag, warnings);
+        return new ObjectiveResult(value, loss, labeledDiag, unlabeledDiag, warnings);
     }
 
     /// <summary>Largest log-magnitude allowed for one Horvitz–Thompson term, by the dtype its gradient returns in.</summary>
@@ -233,7 +234,7 @@ public static class Objectives
     };
 
     // d_i = ℓ^f(X_i) − log P̂^R(X_i)
-    static (Tensor LogRatio, ScalarType GradType) LabelledLogRatio(ObjectiveInputs inputs, ObjectiveKind kind, out long n)
+    static (Tensor LogRatio, ScalarType GradType) LabeledLogRatio(ObjectiveInputs inputs, ObjectiveKind kind, out long n)
     {
         var policy = Vector(inputs.PolicyLogp, "PolicyLogp", "ℓ^f(X_i)", kind, null);
         n = policy.shape[0];
@@ -242,7 +243,7 @@ public static class Objectives
     }
 
     // d̃_j = ℓ^f(X̃_j) − log P^{f0}(X̃_j)
-    static (Tensor LogRatio, ScalarType GradType) UnlabelledLogRatio(ObjectiveInputs inputs, ObjectiveKind kind, out long m)
+    static (Tensor LogRatio, ScalarType GradType) UnlabeledLogRatio(ObjectiveInputs inputs, ObjectiveKind kind, out long m)
     {
         var policy = Vector(inputs.PolicyLogpTilde, "PolicyLogpTilde", "ℓ^f(X̃_j)", kind, null);
         m = policy.shape[0];
@@ -250,12 +251,12 @@ public static class Objectives
         return (policy - f0, inputs.PolicyLogpTilde!.dtype);
     }
 
-    /// <summary>The labelled rows' experiments as index lists (null without groups), checked against n.</summary>
+    /// <summary>The labeled rows' experiments as index lists (null without groups), checked against n.</summary>
     static List<long[]>? GroupsOf(ObjectiveInputs inputs, long n)
     {
         if (inputs.Groups is not { } g) return null;
         if (g.Length != n)
-            throw new ArgumentException($"Groups has {g.Length} entries but there are {n} labelled rows (one experiment id per row).", nameof(inputs));
+            throw new ArgumentException($"Groups has {g.Length} entries but there are {n} labeled rows (one experiment id per row).", nameof(inputs));
         if (g.Any(v => v < 0)) throw new ArgumentException("Groups holds a negative experiment id.", nameof(inputs));
         return g.Select((e, i) => (e, i)).GroupBy(p => p.e).OrderBy(x => x.Key).Select(x => x.Select(p => (long)p.i).ToArray()).ToList();
     }

@@ -9,7 +9,7 @@ using TorchSharp;
 namespace CausalPreference.Pipeline;
 
 /// <summary>Everything one causal training run needs.</summary>
-/// <param name="Data">The labelled rows (split into training and validation rows by the run).</param>
+/// <param name="Data">The labeled rows (split into training and validation rows by the run).</param>
 /// <param name="ModelPath">The FT model: the policy's starting point, f0 by default, and P̂^R without design probabilities.</param>
 /// <param name="OutcomeModelDir">A saved ĝ (null: a lexical model cross-fitted on the training rows).</param>
 /// <param name="Objective">CPO, DR-CPO or OO-RLHF.</param>
@@ -119,7 +119,7 @@ public static class CausalRun
                 tTexts = u.Rows.Select(x => x.Text).ToArray();
                 tPrompts = u.Spec.PromptColumn is null ? null : u.Rows.Select(x => x.Prompt).ToArray();
                 tLogp = u.Rows.Select(x => x.Outcome).ToArray();
-                if (tLogp.Any(v => v > 0)) throw new InputException("the logprob column of the unlabelled samples has positive values; it must be log P^f0(text) ≤ 0", r.UnlabeledFile, column: "logprob");
+                if (tLogp.Any(v => v > 0)) throw new InputException("the logprob column of the unlabeled samples has positive values; it must be log P^f0(text) ≤ 0", r.UnlabeledFile, column: "logprob");
                 log.WriteLine($"X̃: {tTexts.Length} samples from {r.UnlabeledFile}");
             }
             else
@@ -223,7 +223,7 @@ public static class CausalRun
         return summary;
     }
 
-    /// <summary>The median over training steps of the labelled weights' ESS fraction (null when none was logged).</summary>
+    /// <summary>The median over training steps of the labeled weights' ESS fraction (null when none was logged).</summary>
     static double? MedianStepEss(IReadOnlyList<IReadOnlyDictionary<string, double?>> steps)
     {
         var v = steps.Select(s => s.TryGetValue("ess_fraction", out var e) ? e : null).OfType<double>().OrderBy(x => x).ToArray();

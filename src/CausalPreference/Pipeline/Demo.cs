@@ -101,7 +101,7 @@ public static class Demo
 
         // The log_propensity column (the exact design probabilities) serves the held-out certificate; the objectives use
         // the FT model as P̂^R, as in the paper (ReferenceFromModel below).
-        var spec = new DatasetSpec(randomized, "text") { OutcomeColumn = "outcome", HigherIsBetter = true, Kind = Data.OutcomeKind.Continuous, LogPropensityColumn = "log_propensity" };
+        var spec = new DatasetSpec(randomized, "text") { OutcomeColumn = "outcome", HigherIsBetter = true, Kind = OutcomeKind.Continuous, LogPropensityColumn = "log_propensity" };
         var ds = DirectOutcomeDataset.Load(spec);
 
         // FT: the tiny model from scratch on the randomized texts

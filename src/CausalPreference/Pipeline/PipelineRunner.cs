@@ -9,7 +9,6 @@ using CausalPreference.Reporting;
 using CausalPreference.Simulation;
 using CausalPreference.Training;
 using TorchSharp;
-using OutcomeKind = CausalPreference.Data.OutcomeKind;
 
 namespace CausalPreference.Pipeline;
 

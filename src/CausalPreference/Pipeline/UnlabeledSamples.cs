@@ -6,7 +6,7 @@ using CausalPreference.Text;
 namespace CausalPreference.Pipeline;
 
 /// <summary>
-/// The unlabelled samples X̃_j ~ f0 of DR-CPO and OO-RLHF, with log P^{f0}(X̃_j) of the sampler actually used
+/// The unlabeled samples X̃_j ~ f0 of DR-CPO and OO-RLHF, with log P^{f0}(X̃_j) of the sampler actually used
 /// (pure ancestral sampling by default, so it is f0's own density). m is chosen freely (Prop 4.5 favours m ≫ n).
 /// Where the data has prompts, each X̃ continues a prompt drawn (seeded, with replacement) from the data's prompts and
 /// its density is the conditional one, log P^{f0}(X̃ | prompt). Samples are cached by (f0, m, prompts, sampler, seed).
@@ -18,7 +18,7 @@ public static class UnlabeledSamples
     public static (Set set, bool cached) Get(string f0Path, CausalLM f0, ITokenizer tok, int m, IReadOnlyList<string?>? promptPool,
         SamplerSettings sampler, string cacheDir, IProgress<int>? progress = null)
     {
-        if (m < 1) throw new InputException($"the number of unlabelled samples m must be at least 1 (got {m})");
+        if (m < 1) throw new InputException($"the number of unlabeled samples m must be at least 1 (got {m})");
         string?[]? prompts = null;
         if (promptPool is { Count: > 0 } && promptPool.Any(p => !string.IsNullOrEmpty(p)))
         {

@@ -1,3 +1,5 @@
+using CausalPreference.Data;
+
 namespace CausalPreference.Simulation;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using CausalPreference.Data;
 using CausalPreference.IO;
 
 namespace CausalPreference.Simulation;
@@ -40,7 +41,8 @@ public sealed record WorldConfig
     /// <summary>Standard deviation of the Normal noise added to continuous outcomes (unused for binary worlds).</summary>
     public double NoiseSd { get; init; } = 1.0;
 
-    /// <summary>How Y is coded.</summary>
+    /// <summary>How Y is coded: <see cref="OutcomeKind.Continuous"/> or <see cref="OutcomeKind.Binary"/> (a simulated world has no
+    /// <see cref="OutcomeKind.Auto"/> or <see cref="OutcomeKind.Binomial"/> outcome).</summary>
     public OutcomeKind Kind { get; init; } = OutcomeKind.Continuous;
 
     /// <summary>
@@ -127,6 +129,8 @@ public sealed record WorldConfig
         if (!(NoiseSd >= 0) || double.IsInfinity(NoiseSd)) throw new InputException("the noise sd must be a finite number ≥ 0.");
         if (!(ConfounderShareAtWorst > 0 && ConfounderShareAtWorst <= ConfounderShareAtBest && ConfounderShareAtBest < 1))
             throw new InputException($"the haters' shares must satisfy 0 < at-worst ≤ at-best < 1; got {ConfounderShareAtWorst} and {ConfounderShareAtBest}.");
+        if (Kind is not (OutcomeKind.Continuous or OutcomeKind.Binary))
+            throw new InputException($"a simulated world's outcome is continuous or binary; got {Kind}.");
         if (UngrammaticalOutcome is double u && (!double.IsFinite(u) || (Kind == OutcomeKind.Binary && u is < 0 or > 1)))
             throw new InputException($"the ungrammatical outcome must be a finite number (a probability for binary worlds); got {u}.");
         if (!double.IsFinite(ConfounderEffect)) throw new InputException("the confounder effect must be finite.");

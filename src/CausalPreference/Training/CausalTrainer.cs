@@ -7,20 +7,20 @@ namespace CausalPreference.Training;
 
 /// <summary>
 /// Inputs of a causal objective, all precomputed except the policy's own scores:
-/// labelled rows (X_i, oriented Y_i, log P̂^R(X_i), ĝ(X_i)) and unlabelled samples (X̃_j, log P^{f0}(X̃_j), ĝ(X̃_j)).
+/// labeled rows (X_i, oriented Y_i, log P̂^R(X_i), ĝ(X_i)) and unlabeled samples (X̃_j, log P^{f0}(X̃_j), ĝ(X̃_j)).
 /// Outcomes and predictions are oriented (larger is better). m = number of X̃ need not equal n.
 /// </summary>
-/// <remarks><see cref="Groups"/>: the experiment index of each labelled row (0..G−1), or null. With groups the labelled
+/// <remarks><see cref="Groups"/>: the experiment index of each labeled row (0..G−1), or null. With groups the labeled
 /// weights are normalized within each experiment (<see cref="ObjectiveInputs.Groups"/>), a step is made of whole
 /// experiments (the batch size counts experiments), and <see cref="ReferenceLogp"/> is log P̂^R(X_i | experiment) =
 /// ℓ^FT(X_i) + <see cref="DesignLogp"/>: the overlap-aware anchor then watches ℓ^f − ℓ^FT, the policy's drift from FT
 /// on the data's texts, which the within-experiment weights alone cannot show (they sum to one in every experiment).</remarks>
 public sealed record CausalData(
     IReadOnlyList<string> Texts, IReadOnlyList<string?>? Prompts, double[] Outcome, double[] ReferenceLogp, double[]? OutcomeHat,
-    IReadOnlyList<string>? TildeTexts = null, IReadOnlyList<string?>? TildePrompts = null, double[]? TildeF0Logp = null, double[]? TildeOutcomeHat = null,
+    IReadOnlyList<string>? TildeTexts = null, IReadOnlyList<string?>? TildePrompts = null, double[]? F0LogpTilde = null, double[]? OutcomeHatTilde = null,
     int[]? Groups = null, double[]? DesignLogp = null)
 {
-    /// <summary>n, the labelled rows.</summary>
+    /// <summary>n, the labeled rows.</summary>
     public int N => Texts.Count;
     /// <summary>m, the X̃ samples (0 for CPO).</summary>
     public int M => TildeTexts?.Count ?? 0;
@@ -31,11 +31,11 @@ public sealed record CausalData(
 
 /// <summary>
 /// Trains a policy (initialized from FT) on CPO, DR-CPO or OO-RLHF (the equations live in <see cref="Objectives"/>).
-/// Each optimizer step takes a batch of labelled rows; the objective is self-normalized over that step's rows — the
+/// Each optimizer step takes a batch of labeled rows; the objective is self-normalized over that step's rows — the
 /// normalization scope is one step's batch, as in the paper's code (batch 4). DR-CPO's step also takes X̃ samples,
 /// chosen by <see cref="TildeIndices"/>: with self-normalized weights exactly as many as the step has rows (the two
 /// terms must share one scope, see there), cycling through all m samples over the run; with Horvitz–Thompson weights a
-/// proportional slice, so every X̃ is used once per epoch. OO-RLHF, which needs no labelled rows, iterates over X̃ in
+/// proportional slice, so every X̃ is used once per epoch. OO-RLHF, which needs no labeled rows, iterates over X̃ in
 /// batches of the batch size. After each epoch the same objective is evaluated on held-out rows
 /// (eval mode, no gradient, normalized over the whole held-out set) and the best epoch is kept.
 /// Per step the log records the value, and the effective sample size, largest weight, top-5% share and clipped
@@ -67,9 +67,9 @@ public static class CausalTrainer
         var controller = overlap.Enabled ? new AnchorController(overlap) : null;
         Check(kind, train, "training");
         if (validation != null) Check(kind, validation, "validation");
-        bool labelledItems = kind != ObjectiveKind.OoRlhf;
-        var groupRows = labelledItems ? train.GroupRows : null; // with experiments, a step's items are whole experiments
-        int items = groupRows?.Length ?? (labelledItems ? train.N : train.M);
+        bool labeledItems = kind != ObjectiveKind.OoRlhf;
+        var groupRows = labeledItems ? train.GroupRows : null; // with experiments, a step's items are whole experiments
+        int items = groupRows?.Length ?? (labeledItems ? train.N : train.M);
         int tildePerStep = groupRows is null ? opts.BatchSize : (int)Math.Ceiling((double)train.N / groupRows.Length * opts.BatchSize);
         int batchesPerEpoch = (items + opts.BatchSize - 1) / opts.BatchSize;
         bool selfNormalized = objective.Normalization == WeightNormalization.SelfNormalized;
@@ -89,8 +89,8 @@ public static class CausalTrainer
                 var (lp, t) = PolicyLogp(policy, tok, train.TildeTexts!, train.TildePrompts, c.Indices, ctx);
                 tokens += t;
                 if (anchorWeight > 0) anchor = Objectives.LikelihoodAnchor(lp, t);
-                stepLogRatios = LogRatios(lp, train.TildeF0Logp!, c.Indices);
-                inputs = ObjectiveInputs.ForOoRlhf(lp, Pick(train.TildeF0Logp!, c.Indices), Pick(train.TildeOutcomeHat!, c.Indices));
+                stepLogRatios = LogRatios(lp, train.F0LogpTilde!, c.Indices);
+                inputs = ObjectiveInputs.ForOoRlhf(lp, Pick(train.F0LogpTilde!, c.Indices), Pick(train.OutcomeHatTilde!, c.Indices));
             }
             else
             {
@@ -107,15 +107,15 @@ public static class CausalTrainer
                     var tIdx = TildeIndices(train.M, rows.Length, tildePerStep, selfNormalized, opts.Seed, c.Epoch, c.Batch, c.BatchesPerEpoch);
                     var (lpt, tt) = PolicyLogp(policy, tok, train.TildeTexts!, train.TildePrompts, tIdx, ctx);
                     tokens += tt;
-                    (lpT, f0, gT) = (lpt, Pick(train.TildeF0Logp!, tIdx), Pick(train.TildeOutcomeHat!, tIdx));
+                    (lpT, f0, gT) = (lpt, Pick(train.F0LogpTilde!, tIdx), Pick(train.OutcomeHatTilde!, tIdx));
                 }
                 inputs = new ObjectiveInputs(lp, Pick(train.ReferenceLogp, rows), Pick(train.Outcome, rows),
                     train.OutcomeHat is null ? null : Pick(train.OutcomeHat, rows), lpT, f0, gT, stepGroups);
             }
             var r = Objectives.Compute(kind, inputs, objective);
             metrics["value"] = r.Value.item<double>();
-            AddDiagnostics(metrics, r.LabelledWeights ?? r.UnlabelledWeights, "");
-            if (r.LabelledWeights != null && r.UnlabelledWeights != null) AddDiagnostics(metrics, r.UnlabelledWeights, "tilde_");
+            AddDiagnostics(metrics, r.LabeledWeights ?? r.UnlabeledWeights, "");
+            if (r.LabeledWeights != null && r.UnlabeledWeights != null) AddDiagnostics(metrics, r.UnlabeledWeights, "tilde_");
             if (controller != null)
             {
                 metrics["anchor_weight"] = anchorWeight;
@@ -161,7 +161,7 @@ public static class CausalTrainer
 
     /// <summary>
     /// Which X̃ samples DR-CPO's step <paramref name="batch"/> of epoch <paramref name="epoch"/> uses, given that it has
-    /// <paramref name="rowsInStep"/> labelled rows.
+    /// <paramref name="rowsInStep"/> labeled rows.
     /// <para>
     /// Self-normalized weights: exactly <paramref name="rowsInStep"/> samples. Why: the gradient of a self-normalized
     /// average over k items, Σ w (a − V̂) ∇ℓ, is in expectation (1 − 1/k) times the population covariance of a and ∇ℓ
@@ -201,15 +201,15 @@ public static class CausalTrainer
         double[]? lp = kind == ObjectiveKind.OoRlhf ? null : SequenceScorer.Score(policy, tok, data.Texts, data.Prompts);
         double[]? lpT = kind == ObjectiveKind.Cpo ? null : SequenceScorer.Score(policy, tok, data.TildeTexts!, data.TildePrompts);
         ObjectiveInputs inputs = kind == ObjectiveKind.OoRlhf
-            ? ObjectiveInputs.ForOoRlhf(tensor(lpT!), tensor(data.TildeF0Logp!), tensor(data.TildeOutcomeHat!))
+            ? ObjectiveInputs.ForOoRlhf(tensor(lpT!), tensor(data.F0LogpTilde!), tensor(data.OutcomeHatTilde!))
             : new ObjectiveInputs(tensor(lp!), tensor(data.ReferenceLogp), tensor(data.Outcome),
                 data.OutcomeHat is null ? null : tensor(data.OutcomeHat),
-                lpT is null ? null : tensor(lpT), kind == ObjectiveKind.Cpo ? null : tensor(data.TildeF0Logp!),
-                kind == ObjectiveKind.Cpo ? null : tensor(data.TildeOutcomeHat!), data.Groups);
+                lpT is null ? null : tensor(lpT), kind == ObjectiveKind.Cpo ? null : tensor(data.F0LogpTilde!),
+                kind == ObjectiveKind.Cpo ? null : tensor(data.OutcomeHatTilde!), data.Groups);
         using var _ = no_grad();
         var r = Objectives.Compute(kind, inputs, objective);
         var metrics = new Dictionary<string, double> { ["value"] = r.Value.item<double>() };
-        AddDiagnostics(metrics, r.LabelledWeights ?? r.UnlabelledWeights, "");
+        AddDiagnostics(metrics, r.LabeledWeights ?? r.UnlabeledWeights, "");
         return new EvalOutput(-metrics["value"], metrics);
     }
 
@@ -248,16 +248,16 @@ public static class CausalTrainer
         }
         if (kind != ObjectiveKind.OoRlhf)
         {
-            if (d.N == 0) throw new IO.InputException($"{kind} needs labelled {what} rows; there are none");
+            if (d.N == 0) throw new IO.InputException($"{kind} needs labeled {what} rows; there are none");
             Len(d.Outcome, d.N, "outcomes");
             Len(d.ReferenceLogp, d.N, "reference log-probabilities");
         }
         if (kind == ObjectiveKind.DrCpo) Len(d.OutcomeHat, d.N, "outcome-model predictions ĝ(X)");
         if (kind != ObjectiveKind.Cpo)
         {
-            if (d.M == 0) throw new IO.InputException($"{kind} needs unlabelled samples X̃ from f0 ({what}); there are none");
-            Len(d.TildeF0Logp, d.M, "f0 log-probabilities of X̃");
-            Len(d.TildeOutcomeHat, d.M, "outcome-model predictions ĝ(X̃)");
+            if (d.M == 0) throw new IO.InputException($"{kind} needs unlabeled samples X̃ from f0 ({what}); there are none");
+            Len(d.F0LogpTilde, d.M, "f0 log-probabilities of X̃");
+            Len(d.OutcomeHatTilde, d.M, "outcome-model predictions ĝ(X̃)");
         }
     }
 }

@@ -24,27 +24,27 @@ public class EstimatorsTests
         return new LoggedSample(lp, ll, y, g, gt, weights);
     }
 
-    static double[] W(LoggedSample s) => s.LogpPolicy.Select((v, i) => Math.Exp(v - s.LogpLogging[i])).ToArray();
+    static double[] W(LoggedSample s) => s.PolicyLogp.Select((v, i) => Math.Exp(v - s.ReferenceLogp[i])).ToArray();
 
     [Fact]
     public void AllEstimatorsMatchNaiveLoops()
     {
         var s = RandomSample(1);
         var w = W(s);
-        int n = s.N, m = s.OutcomeHatOnPolicySamples!.Length;
+        int n = s.N, m = s.OutcomeHatTilde!.Length;
         var wy = w.Select((v, i) => v * s.Outcome[i]).ToArray();
         var resid = w.Select((v, i) => v * (s.Outcome[i] - s.OutcomeHat![i])).ToArray();
-        double dm = Mean(s.OutcomeHatOnPolicySamples);
+        double dm = Mean(s.OutcomeHatTilde);
 
         double ipw = Mean(wy), ipwSe = Sd(wy) / Math.Sqrt(n);
         double sn = wy.Sum() / w.Sum();
         double snSe = Sd(w.Select((v, i) => v * (s.Outcome[i] - sn)).ToArray()) / (Mean(w) * Math.Sqrt(n));
-        double dmSe = Sd(s.OutcomeHatOnPolicySamples) / Math.Sqrt(m);
-        double dr = dm + Mean(resid), drSe = Math.Sqrt(Var(resid) / n + Var(s.OutcomeHatOnPolicySamples) / m);
+        double dmSe = Sd(s.OutcomeHatTilde) / Math.Sqrt(m);
+        double dr = dm + Mean(resid), drSe = Math.Sqrt(Var(resid) / n + Var(s.OutcomeHatTilde) / m);
         double corr = resid.Sum() / w.Sum();
         double sndr = dm + corr;
         double sndrSe = Math.Sqrt(Var(w.Select((v, i) => v * (s.Outcome[i] - s.OutcomeHat![i] - corr)).ToArray()) / (Mean(w) * Mean(w) * n)
-                                  + Var(s.OutcomeHatOnPolicySamples) / m);
+                                  + Var(s.OutcomeHatTilde) / m);
 
         var expected = new Dictionary<string, (double V, double Se)>
         {
@@ -72,9 +72,9 @@ public class EstimatorsTests
         double[] c = { 2, 1, 3, 0, 1 };
         var weighted = baseSample with { Weights = c };
         var idx = Enumerable.Range(0, 5).SelectMany(i => Enumerable.Repeat(i, (int)c[i])).ToArray();
-        var duplicated = new LoggedSample(idx.Select(i => baseSample.LogpPolicy[i]).ToArray(),
-            idx.Select(i => baseSample.LogpLogging[i]).ToArray(), idx.Select(i => baseSample.Outcome[i]).ToArray(),
-            idx.Select(i => baseSample.OutcomeHat![i]).ToArray(), baseSample.OutcomeHatOnPolicySamples);
+        var duplicated = new LoggedSample(idx.Select(i => baseSample.PolicyLogp[i]).ToArray(),
+            idx.Select(i => baseSample.ReferenceLogp[i]).ToArray(), idx.Select(i => baseSample.Outcome[i]).ToArray(),
+            idx.Select(i => baseSample.OutcomeHat![i]).ToArray(), baseSample.OutcomeHatTilde);
         foreach (var est in Estimators.All)
             Assert.Equal(est.Estimate(duplicated).Estimate, est.Estimate(weighted).Estimate, 10);
     }
@@ -152,8 +152,8 @@ public class EstimatorsTests
         var rb = new Random(9);
         var b = a with
         {
-            LogpPolicy = a.LogpLogging.Select(v => v + rb.NextDouble() - 0.5).ToArray(),
-            OutcomeHatOnPolicySamples = Enumerable.Range(0, 25).Select(_ => 10 * rb.NextDouble()).ToArray(),
+            PolicyLogp = a.ReferenceLogp.Select(v => v + rb.NextDouble() - 0.5).ToArray(),
+            OutcomeHatTilde = Enumerable.Range(0, 25).Select(_ => 10 * rb.NextDouble()).ToArray(),
         };
         var wa = W(a); var wb = W(b);
         int n = a.N;
@@ -164,7 +164,7 @@ public class EstimatorsTests
         Assert.Equal(Sd(d) / Math.Sqrt(n), ipw.StdError, 10);
 
         var dr = wa.Select((v, i) => (v - wb[i]) * (a.Outcome[i] - a.OutcomeHat![i])).ToArray();
-        var ga = a.OutcomeHatOnPolicySamples!; var gb = b.OutcomeHatOnPolicySamples!;
+        var ga = a.OutcomeHatTilde!; var gb = b.OutcomeHatTilde!;
         var drDiff = Estimators.Difference(Estimators.DoublyRobust, a, b);
         Assert.Equal(Mean(ga) - Mean(gb) + Mean(dr), drDiff.Estimate, 10);
         Assert.Equal(Math.Sqrt(Var(dr) / n + Var(ga) / ga.Length + Var(gb) / gb.Length), drDiff.StdError, 10);
@@ -202,7 +202,7 @@ public class EstimatorsTests
         }
         var other = RandomSample(8, n: 400, m: 300) with
         {
-            LogpLogging = s.LogpLogging, Outcome = s.Outcome, OutcomeHat = s.OutcomeHat,
+            ReferenceLogp = s.ReferenceLogp, Outcome = s.Outcome, OutcomeHat = s.OutcomeHat,
         };
         var diff = Estimators.Difference(Estimators.DoublyRobust, s, other, opts);
         var diffIf = Estimators.Difference(Estimators.DoublyRobust, s, other);
@@ -268,11 +268,11 @@ public class EstimatorsTests
         var s = RandomSample(3);
         Assert.Contains("OutcomeHat", Assert.Throws<ArgumentException>(() =>
             Estimators.DoublyRobust.Estimate(s with { OutcomeHat = null })).Message);
-        Assert.Contains("OutcomeHatOnPolicySamples", Assert.Throws<ArgumentException>(() =>
-            Estimators.DirectMethod.Estimate(s with { OutcomeHatOnPolicySamples = null })).Message);
+        Assert.Contains("OutcomeHatTilde", Assert.Throws<ArgumentException>(() =>
+            Estimators.DirectMethod.Estimate(s with { OutcomeHatTilde = null })).Message);
         Assert.Throws<ArgumentException>(() => Estimators.Ipw.Estimate(s with { Outcome = s.Outcome.Take(3).ToArray() }));
-        var badLogging = s.LogpLogging.ToArray(); badLogging[0] = double.NegativeInfinity;
-        Assert.Throws<ArgumentException>(() => Estimators.Ipw.Estimate(s with { LogpLogging = badLogging }));
+        var badLogging = s.ReferenceLogp.ToArray(); badLogging[0] = double.NegativeInfinity;
+        Assert.Throws<ArgumentException>(() => Estimators.Ipw.Estimate(s with { ReferenceLogp = badLogging }));
         Assert.Throws<ArgumentException>(() => Estimators.Ipw.Estimate(s, new EstimateOptions(MaxWeight: 0)));
         Assert.Throws<ArgumentException>(() => Estimators.Ipw.Estimate(s with { Weights = Enumerable.Repeat(-1.0, s.N).ToArray() }));
         Assert.Equal("SNDR", Estimators.ByName("sndr").Name);

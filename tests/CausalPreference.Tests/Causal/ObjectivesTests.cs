@@ -77,15 +77,15 @@ public class ObjectivesTests
     }
 
     [Fact]
-    public void OoRlhfIgnoresLabelledRowsAndHasNoLabelledDiagnostics()
+    public void OoRlhfIgnoresLabeledRowsAndHasNoLabeledDiagnostics()
     {
         using var lft = tensor(LfT, requires_grad: true);
         using var l0t = tensor(L0T);
         using var gt = tensor(GT);
         using var r = Objectives.Compute(ObjectiveKind.OoRlhf, ObjectiveInputs.ForOoRlhf(lft, l0t, gt));
         Assert.Equal(44.387143, r.Value.item<double>(), 1e-6);
-        Assert.Null(r.LabelledWeights);
-        Assert.NotNull(r.UnlabelledWeights);
+        Assert.Null(r.LabeledWeights);
+        Assert.NotNull(r.UnlabeledWeights);
         r.Loss.backward();
         AssertClose(new[] { -1.329589, 0.300939, -1.796293, 2.824944 }, lft.grad!.data<double>().ToArray(), 1e-6);
     }
@@ -115,7 +115,7 @@ public class ObjectivesTests
     }
 
     [Fact]
-    public void UnequalLabelledAndUnlabelledSizesWork()
+    public void UnequalLabeledAndUnlabeledSizesWork()
     {
         // n = 2, m = 3; SN DR by hand: Σ softmax(d) (Y − ĝ) + Σ softmax(d̃) ĝ̃.
         double[] lf = { -1, -2 }, l0 = { -1.5, -1 }, y = { 3, 5 }, g = { 2, 6 };
@@ -124,8 +124,8 @@ public class ObjectivesTests
         using var r = Objectives.Compute(ObjectiveKind.DrCpo, b.Inputs);
         double expected = NaiveSn(Sub(lf, l0), Sub(y, g)) + NaiveSn(Sub(lft, l0t), gt);
         Assert.Equal(expected, r.Value.item<double>(), 12);
-        Assert.Equal(2, r.LabelledWeights!.N);
-        Assert.Equal(3, r.UnlabelledWeights!.N);
+        Assert.Equal(2, r.LabeledWeights!.N);
+        Assert.Equal(3, r.UnlabeledWeights!.N);
     }
 
     [Theory]
@@ -152,14 +152,14 @@ public class ObjectivesTests
             if (norm == WeightNormalization.HorvitzThompson)
             {
                 // Overflowing rows are clipped by the guard: counted, and announced.
-                var diag = kind == ObjectiveKind.OoRlhf ? r.UnlabelledWeights! : r.LabelledWeights!;
+                var diag = kind == ObjectiveKind.OoRlhf ? r.UnlabeledWeights! : r.LabeledWeights!;
                 Assert.True(diag.ClippedCount > 0);
                 Assert.Contains(r.Warnings, w => w.Contains("overflow guard"));
             }
             else
             {
                 Assert.Empty(r.Warnings);
-                if (r.LabelledWeights is { } ld) Assert.Equal(0, ld.ClippedCount);
+                if (r.LabeledWeights is { } ld) Assert.Equal(0, ld.ClippedCount);
             }
         }
     }
@@ -171,9 +171,9 @@ public class ObjectivesTests
             new double[] { 0, 0, 0 }, new double[] { 0 }, new double[] { 0 }, new double[] { 0 });
         using var r = Objectives.Compute(ObjectiveKind.Cpo, b.Inputs);
         Assert.Equal(7.0, r.Value.item<double>(), 9);
-        Assert.Equal(1.0, r.LabelledWeights!.Ess, 9);
-        Assert.Equal(1000, r.LabelledWeights.LogWeightMax);
-        Assert.Equal(-1000, r.LabelledWeights.LogWeightMin);
+        Assert.Equal(1.0, r.LabeledWeights!.Ess, 9);
+        Assert.Equal(1000, r.LabeledWeights.LogWeightMax);
+        Assert.Equal(-1000, r.LabeledWeights.LogWeightMin);
     }
 
     [Theory]
@@ -202,7 +202,7 @@ public class ObjectivesTests
                 r.Loss.backward();
                 foreach (var t in new[] { ident.Lf, ident.LfT })
                     if (t.grad is not null) Assert.True(t.grad.isfinite().all().item<bool>());
-                var d = r.LabelledWeights ?? r.UnlabelledWeights!;
+                var d = r.LabeledWeights ?? r.UnlabeledWeights!;
                 Assert.Equal(5.0, d.Ess, 9);
                 Assert.Equal(1.0, d.EssFraction, 9);
             }
@@ -216,7 +216,7 @@ public class ObjectivesTests
         using var r = Objectives.Compute(ObjectiveKind.Cpo, b.Inputs, new ObjectiveOptions(MaxLogWeight: 0.5));
         var d = Sub(Lf, L0).Select(v => Math.Min(v, 0.5)).ToArray(); // [0.5, −2, 0, 0.5]
         Assert.Equal(NaiveSn(d, Y), r.Value.item<double>(), 12);
-        Assert.Equal(2, r.LabelledWeights!.ClippedCount);
+        Assert.Equal(2, r.LabeledWeights!.ClippedCount);
         Assert.Contains(r.Warnings, w => w.Contains("MaxLogWeight"));
         r.Value.backward();
         var grad = b.Lf.grad!.data<double>().ToArray();
@@ -230,8 +230,8 @@ public class ObjectivesTests
     {
         using var b = Batch.Spec();
         using var r = Objectives.Compute(ObjectiveKind.DrCpo, b.Inputs);
-        Assert.Equal(0, r.LabelledWeights!.ClippedCount);
-        Assert.Equal(0, r.UnlabelledWeights!.ClippedCount);
+        Assert.Equal(0, r.LabeledWeights!.ClippedCount);
+        Assert.Equal(0, r.UnlabeledWeights!.ClippedCount);
         Assert.Empty(r.Warnings);
     }
 

@@ -43,7 +43,7 @@ public class WithinExperimentTests
     }
 
     [Fact]
-    public void DrCpoCorrectsWithinExperimentsAndKeepsTheUnlabelledTermPooled()
+    public void DrCpoCorrectsWithinExperimentsAndKeepsTheUnlabeledTermPooled()
     {
         double[] gHat = [1.0, 1.0, 1.0, 2.0, 2.0];
         // residuals (0, 3, 1 | 4, 0): experiment 7 → (0 + 6 + 5)/8 = 11/8, experiment 2 → 12/4 = 3; X̃ term: ratios (1, 3) on ĝ (2, 6) → (2 + 18)/4 = 5

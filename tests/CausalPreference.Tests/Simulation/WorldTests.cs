@@ -1,3 +1,4 @@
+using CausalPreference.Data;
 using CausalPreference.IO;
 using CausalPreference.Simulation;
 using Xunit.Abstractions;
@@ -7,6 +8,15 @@ namespace CausalPreference.Tests.Simulation;
 public class WorldTests(ITestOutputHelper output)
 {
     static readonly World Default = new();
+
+    [Theory]
+    [InlineData(OutcomeKind.Auto)]
+    [InlineData(OutcomeKind.Binomial)]
+    public void AWorldRefusesOutcomeKindsItCannotSimulate(OutcomeKind kind)
+    {
+        var e = Assert.Throws<InputException>(() => (WorldConfig.Default() with { Kind = kind }).Validate());
+        Assert.Contains("continuous or binary", e.Message);
+    }
 
     [Fact]
     public void GrammarEnumeratesEveryCombinationOnceAndProbabilitiesSumToOne()

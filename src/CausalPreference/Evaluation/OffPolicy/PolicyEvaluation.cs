@@ -135,7 +135,7 @@ public static class PolicyEvaluation
                 : ev.Estimators.Select(e => ev.TryDifference(e, names[k], baseline)).ToList();
             var p = ev.Scores(names[k]);
             // Mass on the logging support: mean importance weight Σ c·w / Σ c (IPW of the constant outcome 1).
-            var support = Estimators.Ipw.Estimate(ev.Sample(names[k]) with { Outcome = Enumerable.Repeat(1.0, texts.Length).ToArray(), OutcomeHat = null, OutcomeHatOnPolicySamples = null },
+            var support = Estimators.Ipw.Estimate(ev.Sample(names[k]) with { Outcome = Enumerable.Repeat(1.0, texts.Length).ToArray(), OutcomeHat = null, OutcomeHatTilde = null },
                 options with { MaxWeight = null, MinEssFraction = 0, Ci = CiMethod.InfluenceFunction });
             foreach (var w in MergeWarnings(estimates)) Add(warnings, $"{names[k]}: {w}");
             foreach (var w in (diffs ?? []).SelectMany(e => e.Value?.Warnings ?? []).Where(w => !w.StartsWith("model A: ", StringComparison.Ordinal) && !w.StartsWith("model B: ", StringComparison.Ordinal)))
