@@ -50,7 +50,7 @@ public static class TrainCommand
             var summary = CausalRun.Execute(req, Console.Error);
             trainBar?.Dispose();
             foreach (var b in bars) b.Dispose();
-            Console.WriteLine(JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
+            Console.WriteLine(JsonSerializer.Serialize(summary, CausalRun.RunJson));
             return Cli.Ok;
         });
         return cmd;

@@ -50,6 +50,14 @@ public sealed record CausalRunSummary(
 /// </summary>
 public static class CausalRun
 {
+    /// <summary>How run.json is written and read: indented; a value that is not a finite number (an overflowed
+    /// Horvitz–Thompson value, a bound with no rows) is written as "NaN" / "Infinity" instead of failing the run.</summary>
+    public static readonly JsonSerializerOptions RunJson = new()
+    {
+        WriteIndented = true,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
     public static CausalRunSummary Execute(CausalRunRequest r, TextWriter log)
     {
         var ds = r.Data;
@@ -219,7 +227,7 @@ public static class CausalRun
             result.Steps, result.Resumed, o.Normalization.ToString(), o.Trainer.BatchSize,
             overlap.Enabled, result.BestStep, finalLambda, cert, certified, alarms, within ? "within-experiment" : "pooled",
             trainData.GroupRows?.Length ?? 0, valData.GroupRows?.Length ?? 0, MedianStepEss(steps));
-        AtomicFile.WriteAllText(Path.Combine(r.OutDir, "run.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(r.OutDir, "run.json"), JsonSerializer.Serialize(summary, RunJson));
         return summary;
     }
 

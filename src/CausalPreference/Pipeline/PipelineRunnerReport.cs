@@ -39,7 +39,7 @@ public static partial class PipelineRunner
         var models = new List<ModelRow> { new("ft", "ft", "none", c.Seed, null, null, null, null) };
         foreach (var r in runs)
         {
-            var s = JsonSerializer.Deserialize<CausalRunSummary>(File.ReadAllText(P($"models/{r.Name}/run.json")))!;
+            var s = JsonSerializer.Deserialize<CausalRunSummary>(File.ReadAllText(P($"models/{r.Name}/run.json")), CausalRun.RunJson)!;
             models.Add(new ModelRow(r.Name, CausalRun.Name(r.Kind), r.GLabel, c.Seed + r.SeedOffset, s.BestEpoch, s.ValidationEssFraction, s.OutcomeModelR2, s.OutcomeModelAuc,
                 string.IsNullOrEmpty(s.Certified) ? null : s.Certified, s.Alarms));
         }

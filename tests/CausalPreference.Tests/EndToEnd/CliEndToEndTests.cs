@@ -123,4 +123,24 @@ public class CliEndToEndTests
         Assert.Contains("Certified lower bound at or below the true improvement in", md);
         Assert.Equal(1.0, r.OutcomeFloor);
     }
+
+    [Fact]
+    public void AnOverflowingHorvitzThompsonRunStillWritesItsRunJsonAndSaysWhy()
+    {
+        // log P^R = −10000 for every row: exp(ℓ^f − log P^R) overflows, the guard clips it, the value is not a number to report
+        var d = TempDir();
+        var data = Path.Combine(d, "sim.csv");
+        Assert.Equal(0, Run("simulate", "--n", "80", "--seed", "3", "--out", data).code);
+        var lines = File.ReadAllLines(data);
+        File.WriteAllLines(data, lines.Take(1).Concat(lines.Skip(1).Select(l => l[..l.LastIndexOf(',')] + ",-10000")));
+        var ft = Path.Combine(d, "ft");
+        Assert.Equal(0, Run("sft", "--data", data, "--base", "micro", "--epochs", "1", "--tokenizer", "bytes", "--out", ft).code);
+        var outDir = Path.Combine(d, "ht");
+        var t = Run("train", "--data", data, "--outcome-column", "outcome", "--higher-is-better", "--log-propensity-column", "log_propensity",
+                    "--normalization", "ht", "--paper-exact", "--epochs", "1", "--batch-size", "8", "--model", ft, "--objective", "cpo", "--out", outDir);
+        Assert.True(t.code == 0, t.stderr);
+        var run = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "run.json"))).RootElement;
+        Assert.Contains(run.GetProperty("Alarms").EnumerateArray(), a => a.GetString()!.StartsWith("log importance ratios beyond"));
+        Assert.Contains("not estimable", run.GetProperty("Certified").GetString());
+    }
 }
