@@ -160,11 +160,12 @@ public static class TensorBoardLog
     static byte[] ScalarEvent(double wallTime, long step, List<(string Tag, float Value)> values)
     {
         var summary = new MemoryStream();
+        Span<byte> f = stackalloc byte[4];
         foreach (var (tag, value) in values)
         {
             var v = new MemoryStream();
             WriteTag(v, 1, 2); WriteBytes(v, Encoding.UTF8.GetBytes(tag));
-            WriteTag(v, 2, 5); Span<byte> f = stackalloc byte[4]; BinaryPrimitives.WriteSingleLittleEndian(f, value); v.Write(f);
+            WriteTag(v, 2, 5); BinaryPrimitives.WriteSingleLittleEndian(f, value); v.Write(f);
             WriteTag(summary, 1, 2); WriteBytes(summary, v.ToArray());
         }
         var w = new MemoryStream();

@@ -127,6 +127,20 @@ public sealed class TensorBoardLogTests : IDisposable
     }
 
     [Fact]
+    public void ReaderReadsTorchSharpsSummaryWriter()
+    {
+        // an independent writer of the same format (TorchSharp's, Google.Protobuf underneath): the reader's framing, CRC
+        // masking and protobuf decoding agree with it
+        var dir = _ws.Path("ts");
+        var w = TorchSharp.torch.utils.tensorboard.SummaryWriter(dir);
+        w.add_scalar("train/loss", 1.25f, 7);
+        w.add_scalar("eval/loss", -0.5f, 9);
+        var file = Directory.EnumerateFiles(dir, "*tfevents*", SearchOption.AllDirectories).Single();
+        var points = TensorBoardLog.Read(file).Select(s => (s.Tag, s.Step, s.Value)).ToList();
+        Assert.Equal([("train/loss", 7L, 1.25f), ("eval/loss", 9L, -0.5f)], points);
+    }
+
+    [Fact]
     public void DamagedRecordIsRefused()
     {
         var (m, tok, data) = Setup(4);
