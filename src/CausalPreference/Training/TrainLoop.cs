@@ -63,6 +63,7 @@ public static class TrainLoop
         var stateDir = Path.Combine(outDir, StateDir);
         var stateFile = Path.Combine(stateDir, "state.json");
         var logFile = Path.Combine(outDir, "train_log.jsonl");
+        var eventFile = TensorBoardLog.PathIn(outDir);
         var trainable = model.UniqueParameters().Where(p => p.requires_grad).ToList(); // a tied head once, not twice
         if (trainable.Count == 0) throw new InvalidOperationException("the model has no trainable parameters");
         var optimizer = torch.optim.AdamW(trainable, opts.LearningRate, opts.Beta1, opts.Beta2, opts.Eps, opts.WeightDecay);
@@ -101,9 +102,13 @@ public static class TrainLoop
             resumed = true;
             carry?.Load(saved.Carry);
             TrimLog(logFile, state.Step);
+            TensorBoardLog.Resume(eventFile, state.Step, logFile, state.Epochs); // the same cut as the log: no step plotted twice
         }
-        else if (File.Exists(logFile))
-            File.Delete(logFile); // a fresh start (e.g. after a kill before the first saved state) starts a fresh log
+        else
+        {
+            if (File.Exists(logFile)) File.Delete(logFile); // a fresh start (e.g. after a kill before the first saved state) starts a fresh log
+            TensorBoardLog.Start(eventFile);
+        }
 
         var sw = Stopwatch.StartNew();
         long tokensSinceStart = 0;
@@ -159,6 +164,7 @@ public static class TrainLoop
                 if (!double.IsNaN(gradNorm)) line["grad_norm"] = gradNorm;
                 if (metrics != null) foreach (var (k, v) in metrics) line[k] = v;
                 AppendLog(logFile, line);
+                TensorBoardLog.AppendTrain(eventFile, state.Step, line);
                 var tps = tokensSinceStart / Math.Max(1e-9, sw.Elapsed.TotalSeconds);
                 progress?.Report(new TrainingProgress(epoch + 1, state.Step, totalSteps, lossValue, lr, tps, metrics ?? new Dictionary<string, double>()));
                 bool endOfEpoch = bi + 1 == batchesPerEpoch;
@@ -173,6 +179,7 @@ public static class TrainLoop
                         summary["validation_loss"] = ev.Loss;
                         if (ev.Metrics != null) foreach (var (k, v) in ev.Metrics) summary["validation_" + k] = v;
                         progress?.Report(new TrainingProgress(epoch + 1, state.Step, totalSteps, ev.Loss, lr, tps, ev.Metrics ?? new Dictionary<string, double>(), IsValidation: true));
+                        TensorBoardLog.AppendEval(eventFile, state.Step, summary);
                     }
                     var epochs = new List<Dictionary<string, double>>(state.Epochs) { summary };
                     double score = ev?.Loss ?? lossValue;
@@ -304,5 +311,7 @@ public static class TrainLoop
         if (Directory.Exists(s)) Directory.Delete(s, true);
         foreach (var f in new[] { "train_log.jsonl", "training.json" })
             if (File.Exists(Path.Combine(outDir, f))) File.Delete(Path.Combine(outDir, f));
+        var tb = TensorBoardLog.PathIn(outDir);
+        if (File.Exists(tb)) File.Delete(tb);
     }
 }
