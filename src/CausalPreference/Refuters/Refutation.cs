@@ -112,7 +112,7 @@ public static class Refutation
         CausalRun.Execute(new CausalRunRequest(pool, r.ModelPath, r.Objective, null, r.Training, dir, Path.Combine(r.OutDir, ".cache"))
             { Device = r.Device, RestartOnSettingsChange = true }, log);
 
-    static string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
+    static string F(double v) => v.ToString("0.######", CultureInfo.InvariantCulture); // never exponent notation
 
     /// <summary>V(a) − V(b) by <paramref name="e"/>; within experiments, with the number of experiments that contrast texts.</summary>
     static LiftRow Lift(HeldoutEvaluator ev, HeldoutEstimator e, string a, string b) =>

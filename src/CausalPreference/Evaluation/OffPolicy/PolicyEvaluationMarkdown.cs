@@ -108,7 +108,7 @@ public static class PolicyEvaluationMarkdown
     public static string Interval(EstimatorResult e, bool signed, Reporting.NumberFormat fmt)
     {
         if (e.Value is not { } v) return "n/a";
-        if (double.IsFinite(v.CiLow) && v.CiHigh - v.CiLow <= 1e-12 * Math.Max(1, Math.Abs(v.Estimate))) return "not estimable (zero-width CI)";
+        if (double.IsFinite(v.CiLow) && v.CiHigh - v.CiLow < Math.Pow(10, -fmt.Decimals)) return "not estimable (zero-width CI)";
         string est = signed ? fmt.Difference(v.Estimate) : fmt.Value(v.Estimate);
         string ci = double.IsFinite(v.CiLow) && double.IsFinite(v.CiHigh) ? (signed ? " " + fmt.DifferenceInterval(v.CiLow, v.CiHigh) : " " + fmt.Interval(v.CiLow, v.CiHigh)) : " [no CI]";
         return est + ci + (signed && e.ExcludesZero ? " *" : "");

@@ -25,8 +25,9 @@ public sealed record PolicyEvaluationResult(
     int PolicySamples, long Seed, EstimateOptions Options, string Baseline,
     IReadOnlyList<ModelEvaluation> Models, IReadOnlyList<string> Warnings, int ContrastingExperiments = 0)
 {
-    /// <summary>A number format for this evaluation's values: the baseline's first finite estimate sets the scale.</summary>
-    public Reporting.NumberFormat Format => new(Models.SelectMany(m => m.Estimates).Select(e => e.Value?.Estimate ?? double.NaN).FirstOrDefault(double.IsFinite));
+    /// <summary>A number format for this evaluation's values: the largest finite estimate sets the scale.</summary>
+    public Reporting.NumberFormat Format => new(Models.SelectMany(m => m.Estimates).Select(e => Math.Abs(e.Value?.Estimate ?? double.NaN))
+        .Where(double.IsFinite).DefaultIfEmpty(0).Max()); // the largest, not the first: IPW can be scaled down to almost 0
 
     /// <summary>One verdict per model against the baseline, from the estimate its diagnostics support (<see cref="Reporting.Verdicts"/>).</summary>
     public IReadOnlyList<Reporting.Verdict> Verdicts => Models.Where(m => m.DifferenceToBaseline != null).Select(m => Reporting.Verdicts.For(m.Name, Baseline,
