@@ -18,7 +18,7 @@ public sealed class DataOptions
     public readonly Option<string?> Impressions = Cli.Opt<string?>("--impressions-column", "Impressions column of a binomial outcome (with --clicks-column)");
     public readonly Option<bool> HigherIsBetter = Cli.Opt<bool>("--higher-is-better", "Larger outcomes are better (e.g. ratings, clicks)");
     public readonly Option<bool> LowerIsBetter = Cli.Opt<bool>("--lower-is-better", "Smaller outcomes are better (e.g. toxicity)");
-    public readonly Option<OutcomeKind> Kind = WithHelpName(Cli.Opt("--outcome-kind", "auto, continuous, binary (0/1) or binomial", OutcomeKind.Auto), "auto|continuous|binary|binomial");
+    public readonly Option<OutcomeKind?> Kind = WithHelpName(Cli.Opt<OutcomeKind?>("--outcome-kind", "auto (the default: binomial with clicks and impressions, binary for 0/1 outcomes, else continuous), continuous, binary (0/1) or binomial"), "auto|continuous|binary|binomial");
 
     static Option<T> WithHelpName<T>(Option<T> o, string helpName) { o.HelpName = helpName; return o; }
     readonly bool _outcome;
@@ -47,7 +47,7 @@ public sealed class DataOptions
         {
             OutcomeColumn = pr.GetValue(Outcome), LogPropensityColumn = pr.GetValue(LogPropensity), WeightColumn = pr.GetValue(Weight),
             GroupColumn = pr.GetValue(Group), ClicksColumn = pr.GetValue(Clicks), ImpressionsColumn = pr.GetValue(Impressions),
-            HigherIsBetter = hi, Kind = pr.GetValue(Kind),
+            HigherIsBetter = hi, Kind = pr.GetValue(Kind) ?? OutcomeKind.Auto,
         };
     }
 

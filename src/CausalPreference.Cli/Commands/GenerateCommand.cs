@@ -51,7 +51,8 @@ public static class GenerateCommand
             if (!(settings.TopP > 0 && settings.TopP <= 1)) throw new InputException("--top-p must be in (0, 1]");
             if (settings.TopK < 0) throw new InputException("--top-k must be 0 (off) or positive");
             if (settings.MaxNewTokens < 1) throw new InputException($"--max-new-tokens must be at least 1 (got {settings.MaxNewTokens}); a sample needs at least one token");
-            var (m, tok) = Checkpoint.Load(pr.GetValue(model)!, DeviceOption.Parse(pr.GetValue(device)!));
+            using var loaded = Models.LoadedModel.Open(pr.GetValue(model)!, DeviceOption.Parse(pr.GetValue(device)!)); // disposed when done (a large model frees its weights)
+            var (m, tok) = loaded;
             using var bar = new ProgressLine("generate", list.Count, "texts");
             var gen = TextGenerator.Generate(m, tok, list, settings, new Progress<int>(d => bar.Report(d)));
             var cols = new[] { "prompt", "text", "logprob", "tokens", "complete", "canonical" };

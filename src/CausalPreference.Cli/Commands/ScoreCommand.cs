@@ -22,7 +22,8 @@ public static class ScoreCommand
             if (pr.GetValue(batch) < 1) throw new InputException($"--batch-size must be at least 1 (got {pr.GetValue(batch)})");
             OutputPath.RequireWritableFile(pr.GetValue(outFile)); // before any work: never compute everything and then fail to write
             var ds = data.Load(pr);
-            var (m, tok) = Checkpoint.Load(pr.GetValue(model)!, DeviceOption.Parse(pr.GetValue(device)!));
+            using var loaded = Models.LoadedModel.Open(pr.GetValue(model)!, DeviceOption.Parse(pr.GetValue(device)!)); // disposed when done (a large model frees its weights)
+            var (m, tok) = loaded;
             var texts = ds.Rows.Select(r => r.Text).ToArray();
             var prompts = ds.Spec.PromptColumn is null ? null : ds.Rows.Select(r => r.Prompt).ToArray();
             using var bar = new ProgressLine("score", texts.Length, "texts");

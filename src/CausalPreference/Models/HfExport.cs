@@ -50,7 +50,8 @@ public static class HfExport
             throw new InputException($"`adapter` needs a LoRA run folder (sft or train with `lora` write {LoraAdapters.ConfigFile} and " +
                                      $"{LoraAdapters.WeightsFile} beside the merged model); this folder has no adapter — drop `adapter` to export the full model", src);
 
-        var (model, tok) = Checkpoint.Load(src);
+        using var loaded = LoadedModel.Open(src); // disposed when done (a large model frees its weights)
+        var (model, tok) = loaded;
         var notes = new List<string>();
         if (o.TokenizerFrom is { } tf)
         {
