@@ -88,6 +88,7 @@ public static class EvaluateCommand
     static void Print(PolicyEvaluationResult r)
     {
         if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
+        var fmt = r.Format; // computed once: one number format for the whole printout
         var estimators = r.Models[0].Estimates.Select(e => e.Estimator).ToList();
         var table = new Table().Title(Markup.Escape($"Estimated value: {r.Outcome} ({(r.HigherIsBetter ? "higher" : "lower")} is better), 95% CI"));
         table.AddColumn("model");
@@ -96,7 +97,7 @@ public static class EvaluateCommand
         foreach (var m in r.Models)
         {
             var cells = new List<string> { m.Name };
-            cells.AddRange(m.Estimates.Select(e => Cell(e, false, r.Format)));
+            cells.AddRange(m.Estimates.Select(e => Cell(e, false, fmt)));
             cells.Add(double.IsFinite(m.Weights.EssFraction) ? m.Weights.EssFraction.ToString("0.0%", CultureInfo.InvariantCulture) : "–");
             table.AddRow(cells.Select(Markup.Escape).ToArray());
         }
@@ -108,10 +109,10 @@ public static class EvaluateCommand
             diff.AddColumn("model");
             foreach (var e in estimators) diff.AddColumn(e);
             foreach (var m in others)
-                diff.AddRow(new[] { m.Name }.Concat(m.DifferenceToBaseline!.Select(e => Cell(e, true, r.Format))).Select(Markup.Escape).ToArray());
+                diff.AddRow(new[] { m.Name }.Concat(m.DifferenceToBaseline!.Select(e => Cell(e, true, fmt))).Select(Markup.Escape).ToArray());
             AnsiConsole.Write(diff);
         }
-        foreach (var v in r.Verdicts) Console.WriteLine("verdict: " + v.Line(r.Format));
+        foreach (var v in r.Verdicts) Console.WriteLine("verdict: " + v.Line(fmt));
         foreach (var w in r.Warnings) Console.Error.WriteLine($"warning: {w}");
     }
 

@@ -39,13 +39,9 @@ namespace CausalPreference.Causal;
 public sealed record ImprovementCertificate(double Improvement, double StdError, double Lower, double Upper, int Rows,
     double EssFraction, double Floor, bool DesignProbabilities, int Experiments = 0, double? RetainedMass = null)
 {
-    /// <summary>Mean of exp(ℓ^f − ℓ^FT), through log-sum-exp.</summary>
-    static double Retained(double[] policyLogp, double[] logpFt)
-    {
-        var d = policyLogp.Select((v, i) => v - logpFt[i]).ToArray();
-        double max = d.Max();
-        return Math.Exp(max) * d.Average(x => Math.Exp(x - max));
-    }
+    /// <summary>Mean of exp(ℓ^f − ℓ^FT) over the held-out texts.</summary>
+    static double Retained(double[] logpPolicy, double[] logpFt) =>
+        WeightDiagnostics.MeanWeight(logpPolicy.Select((v, i) => v - logpFt[i]).ToArray());
 
     /// <summary>z of the two-sided 95% interval whose lower end is the bound.</summary>
     public const double Z95 = 1.96;

@@ -104,4 +104,13 @@ public sealed record WeightDiagnostics(
         return new WeightDiagnostics(n, ess, ess / n, sorted[^1], sorted.Skip(n - k).Sum(), Math.Sqrt(dev / n) / mean,
             all.LogWeightMin, all.LogWeightMax, clipped);
     }
+
+    /// <summary>The mean weight (1/n) Σ exp(logw_i), through log-sum-exp so that nothing overflows. With log-weights
+    /// ℓ^f − ℓ^FT on texts drawn like FT's it estimates the policy's probability on those texts relative to FT's.</summary>
+    public static double MeanWeight(IReadOnlyCollection<double> logWeights)
+    {
+        if (logWeights.Count == 0) throw new ArgumentException("the mean weight needs at least one log-weight", nameof(logWeights));
+        double max = logWeights.Max();
+        return Math.Exp(max) * logWeights.Average(d => Math.Exp(d - max));
+    }
 }

@@ -39,8 +39,7 @@ public sealed class AnchorController
         {
             double ess = WeightDiagnostics.FromLogWeights(_window.ToArray()).EssFraction;
             LastWindowEssFraction = ess;
-            // retained mass: mean of exp(d) over the window, through log-sum-exp
-            double max = _window.Max(), mass = Math.Exp(max) * _window.Average(d => Math.Exp(d - max));
+            double mass = WeightDiagnostics.MeanWeight(_window); // retained mass: mean of exp(d) over the window
             LastWindowRetainedMass = mass;
             bool leaking = _o.MinRetainedMass > 0 && mass < _o.MinRetainedMass;
             if (ess < _o.EssFloor || leaking) Weight = Math.Min(_o.MaxAnchorWeight, Math.Max(_o.MinAnchorWeight, Weight) * _o.AdaptFactor);

@@ -25,8 +25,8 @@ public sealed record CausalData(
     /// <summary>m, the X̃ samples (0 for CPO).</summary>
     public int M => TildeTexts?.Count ?? 0;
 
-    /// <summary>The rows of each experiment, in experiment order (null without groups).</summary>
-    public int[][]? GroupRows => Groups?.Select((g, i) => (g, i)).GroupBy(p => p.g).OrderBy(x => x.Key).Select(x => x.Select(p => p.i).ToArray()).ToArray();
+    /// <summary>The rows of each experiment, in order of first appearance (null without groups).</summary>
+    public int[][]? GroupRows => Groups is null ? null : WithinExperimentValue.Experiments(Groups);
 }
 
 /// <summary>
