@@ -9,15 +9,24 @@ using static TorchSharp.torch;
 namespace CausalPreference.Models;
 
 /// <summary>
-/// A causalpo checkpoint folder:
-///   model.safetensors          weights (PyTorch-compatible safetensors; names as in the model family's HF layout)
-///   causalpo_config.json       <see cref="ModelConfig"/>
-///   causalpo_tokenizer.json    which tokenizer (plus the tokenizer's own files, if any: tokenizer.json for a learned one)
-///   checksums.json             SHA-256 of the files above (tokenizer.json included), checked on load
+/// A causalpo checkpoint folder is a Hugging Face folder first, with the tool's own metadata beside it:
+///   config.json                transformers' configuration (model_type, architectures, torch_dtype; see <see cref="HfFormat.ConfigJson"/>)
+///   generation_config.json     BOS and EOS ids
+///   model.safetensors          weights in transformers' names and layouts (GPT-2's Conv1D projections [in, out], no
+///                              lm_head.weight for a tied head), so AutoModelForCausalLM.from_pretrained loads the folder
+///   tokenizer.json, tokenizer_config.json, special_tokens_map.json   the tokenizer as transformers reads it (<see cref="HfTokenizerFiles"/>)
+///   causalpo_config.json       <see cref="ModelConfig"/>: the tool's metadata, which other libraries ignore
+///   causalpo_tokenizer.json    which tokenizer the tool uses
+///   checksums.json             SHA-256 of the files above, checked on load
+/// A model without a Hugging Face form (an architecture variant transformers lacks) is saved without config.json, its
+/// weights then in the tool's own layout (nn.Linear's [out, in] everywhere); a tokenizer without an exact tokenizer.json
+/// form (llama2.c's, the embedded GPT-2 one) is saved in the tool's form only. Folders written before the Hugging Face
+/// layout (no config.json) load as before: config.json's presence says which layout the weights have.
 /// Files are written atomically one by one and the checksums last, so a crash never leaves a checkpoint that loads wrongly.
 /// Other formats (HF folders, llama2.c files, PEFT adapter folders) are read by loaders registered in <see cref="ForeignLoaders"/>.
 /// A model with LoRA adapters is saved complete, with the adapters merged into model.safetensors; with
-/// <c>saveAdapters</c> the adapters are also written separately in PEFT's format (adapter_model.safetensors, adapter_config.json).
+/// <c>saveAdapters</c> the adapters are also written separately in PEFT's format (adapter_model.safetensors,
+/// adapter_config.json naming the base the model was loaded from).
 /// </summary>
 public static class Checkpoint
 {
@@ -43,21 +52,31 @@ public static class Checkpoint
         if (File.Exists(sumsFile)) File.Delete(sumsFile);
         var weights = Path.Combine(full, WeightsFile);
         bool adapted = LoraAdapters.HasAdapters(model);
+        bool hf = HfFormat.CannotExpress(model.Config, tok) is null;
         // The temporary file is removed on every failure path (AtomicFile.WriteVia), a full disk included.
         AtomicFile.WriteVia(weights, tmp =>
         {
-            if (adapted) SafeTensorsFile.Write(tmp, LoraAdapters.ExportStateDict(model)); // merged: a complete model
+            if (hf) HfFormat.WriteWeights(model, tmp); // merged adapters, transformers' layout
+            else if (adapted) SafeTensorsFile.Write(tmp, LoraAdapters.ExportStateDict(model)); // merged: a complete model
             else model.save_safetensors(tmp);
         });
+        var hfConfig = Path.Combine(full, HfFormat.ConfigFile);
+        if (hf) HfFormat.WriteConfigFiles(model, tok, full);
+        else if (File.Exists(hfConfig)) File.Delete(hfConfig); // the weights are in the tool's layout: nothing may read them as HF's
         AtomicFile.WriteAllText(Path.Combine(full, ConfigFile), model.Config.ToJson());
         tok.Save(full);
-        if (adapted && saveAdapters) LoraAdapters.Save(model, full);
+        if (hf && tok.Kind != "hf" && HfTokenizerFiles.CannotExpress(tok) is null) HfTokenizerFiles.Write(tok, full, model.Config.ContextLength);
+        if (adapted && saveAdapters) LoraAdapters.Save(model, full, ModelSource.Of(model));
         extra?.Invoke(full);
-        var names = new List<string> { WeightsFile, ConfigFile, Tokenizers.ConfigFile, TokenizerJson.FileName };
+        var names = new List<string> { WeightsFile, ConfigFile, Tokenizers.ConfigFile, TokenizerJson.FileName, HfFormat.ConfigFile,
+            HfFormat.GenerationConfigFile, HfTokenizerFiles.ConfigFile, HfTokenizerFiles.SpecialTokensFile };
         if (adapted && saveAdapters) names.AddRange(new[] { LoraAdapters.WeightsFile, LoraAdapters.ConfigFile });
         var sums = names.Where(n => File.Exists(Path.Combine(full, n))).ToDictionary(n => n, n => Sha256(Path.Combine(full, n)));
         AtomicFile.WriteAllText(sumsFile, JsonSerializer.Serialize(sums, new JsonSerializerOptions { WriteIndented = true }));
     }
+
+    /// <summary>True when the checkpoint's weights are in transformers' layout (written with config.json beside them).</summary>
+    public static bool HasHfLayout(string dir) => File.Exists(Path.Combine(dir, HfFormat.ConfigFile));
 
     public static bool IsCheckpoint(string dir) => File.Exists(Path.Combine(dir, ConfigFile)) && File.Exists(Path.Combine(dir, WeightsFile));
 
@@ -72,7 +91,11 @@ public static class Checkpoint
             var cfg = ModelConfig.FromJson(File.ReadAllText(Path.Combine(path, ConfigFile)), Path.Combine(path, ConfigFile));
             var tok = Tokenizers.Load(path);
             var model = ModelFactory.Create(cfg);
-            try { model.load_safetensors(Path.Combine(path, WeightsFile), strict: true); }
+            try
+            {
+                if (HasHfLayout(path)) HfFormat.LoadWeights(model, path);
+                else model.load_safetensors(Path.Combine(path, WeightsFile), strict: true);
+            }
             catch (Exception e) when (e is not InputException)
             { throw new InputException($"the weights do not load ({e.Message}); the file is corrupt or belongs to another configuration", Path.Combine(path, WeightsFile)); }
             if (tok.VocabSize > cfg.VocabSize)

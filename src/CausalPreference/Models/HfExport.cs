@@ -64,9 +64,7 @@ public static class HfExport
         }
         if (HfTokenizerFiles.CannotExpress(tok) is { } why)
             throw new InputException("cannot export this model's tokenizer: " + why, src);
-        string tokenizerNote = tok.Kind == "byte"
-            ? "The tokenizer is the tool's byte tokenizer written as a byte-level BPE without merges (token id = UTF-8 byte; 256–258 are BOS, EOS, PAD as `<|bos|>`, `<|eos|>`, `<|pad|>`)."
-            : "The tokenizer files are those of the model's Hugging Face tokenizer, unchanged.";
+        string tokenizerNote = ModelCard.TokenizerNote(tok)!;
 
         string? baseModel = o.BaseModel ?? (loraRun ? RecordedBase(src) : null);
         if (o.Adapter)

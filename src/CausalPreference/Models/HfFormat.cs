@@ -17,7 +17,8 @@ namespace CausalPreference.Models;
 /// </summary>
 public static class HfFormat
 {
-    public const string ConfigFile = "config.json", WeightsFile = "model.safetensors", IndexFile = "model.safetensors.index.json";
+    public const string ConfigFile = "config.json", WeightsFile = "model.safetensors", IndexFile = "model.safetensors.index.json",
+        GenerationConfigFile = "generation_config.json";
 
     static readonly string[] Gpt2Conv1D = { ".attn.c_attn.weight", ".attn.c_proj.weight", ".mlp.c_fc.weight", ".mlp.c_proj.weight" };
 
@@ -238,6 +239,15 @@ public static class HfFormat
     public static void Save(CausalLM model, ITokenizer tok, string dir)
     {
         Directory.CreateDirectory(dir);
+        WriteWeights(model, Path.Combine(dir, WeightsFile));
+        WriteConfigFiles(model, tok, dir);
+        tok.Save(dir);
+    }
+
+    /// <summary>Writes the weights (adapters merged, if any) as transformers stores them: HF names, GPT-2's Conv1D
+    /// projections as [in, out], no lm_head.weight for a tied head.</summary>
+    public static void WriteWeights(CausalLM model, string file)
+    {
         var state = LoraAdapters.ExportStateDict(model);
         var tensors = new List<KeyValuePair<string, Tensor>>();
         var temporaries = new List<Tensor>();
@@ -249,18 +259,30 @@ public static class HfFormat
                 if (IsConv1D(model, name)) { var tt = t.t().contiguous(); temporaries.Add(tt); tensors.Add(new(name, tt)); }
                 else tensors.Add(new(name, t));
             }
-            SafeTensorsFile.Write(Path.Combine(dir, WeightsFile), tensors);
+            SafeTensorsFile.Write(file, tensors);
         }
         finally { foreach (var t in temporaries) t.Dispose(); }
+    }
+
+    /// <summary>Writes config.json (with model_type, architectures and torch_dtype) and generation_config.json.</summary>
+    public static void WriteConfigFiles(CausalLM model, ITokenizer tok, string dir)
+    {
         var dtype = model.parameters().First().dtype switch
         {
             ScalarType.BFloat16 => "bfloat16", ScalarType.Float16 => "float16", ScalarType.Float64 => "float64", _ => "float32",
         };
         var json = new JsonSerializerOptions { WriteIndented = true };
         AtomicFile.WriteAllText(Path.Combine(dir, ConfigFile), ConfigJson(model.Config, tok, dtype).ToJsonString(json));
-        AtomicFile.WriteAllText(Path.Combine(dir, "generation_config.json"),
+        AtomicFile.WriteAllText(Path.Combine(dir, GenerationConfigFile),
             new JsonObject { ["bos_token_id"] = tok.BosId, ["eos_token_id"] = tok.EosId }.ToJsonString(json));
-        tok.Save(dir);
+    }
+
+    /// <summary>Null when <paramref name="config"/> has a Hugging Face equivalent (<see cref="ConfigJson"/> succeeds);
+    /// otherwise why not.</summary>
+    public static string? CannotExpress(ModelConfig config, ITokenizer tok)
+    {
+        try { ConfigJson(config, tok); return null; }
+        catch (InputException e) { return e.Message; }
     }
 
     /// <summary>HF config.json for a configuration (model_type gpt2, llama, mistral or qwen2).</summary>

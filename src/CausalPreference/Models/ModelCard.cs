@@ -16,6 +16,28 @@ public static class ModelCard
 
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
+    /// <summary>Writes the card into a folder written by <c>sft</c> or <c>train</c> (after its run.json / training.json).</summary>
+    /// <param name="runDir">The run's output folder.</param>
+    /// <param name="config">The model's architecture.</param>
+    /// <param name="tok">The model's tokenizer (the card says how its files relate to the tool's tokenizer).</param>
+    /// <param name="baseModel">The model the run started from, or null when it was built from scratch.</param>
+    public static void WriteInto(string runDir, ModelConfig config, Text.ITokenizer tok, string? baseModel)
+    {
+        bool hf = Checkpoint.HasHfLayout(runDir);
+        string note = !hf
+            ? $"This architecture has no Hugging Face form ({HfFormat.CannotExpress(config, tok)}); the weights are in causalpo's layout and only causalpo loads them."
+            : TokenizerNote(tok) ?? $"The tokenizer ({tok.Kind}) has no exact tokenizer.json form, so no tokenizer files were written: {Text.HfTokenizerFiles.CannotExpress(tok)}.";
+        IO.AtomicFile.WriteAllText(Path.Combine(runDir, FileName), Build(runDir, config, baseModel, adapter: false, note));
+    }
+
+    /// <summary>One sentence on the tokenizer files written beside the weights, or null when none can be written.</summary>
+    public static string? TokenizerNote(Text.ITokenizer tok) => tok.Kind switch
+    {
+        "byte" => "The tokenizer is the tool's byte tokenizer written as a byte-level BPE without merges (token id = UTF-8 byte; 256–258 are BOS, EOS, PAD as `<|bos|>`, `<|eos|>`, `<|pad|>`).",
+        "hf" => "The tokenizer files are those of the model's Hugging Face tokenizer, unchanged.",
+        _ => null,
+    };
+
     /// <param name="sourceDir">The folder that was exported (its run.json / training.json are read when present).</param>
     /// <param name="config">The model's architecture.</param>
     /// <param name="baseModel">The base model the run started from, if known.</param>

@@ -12,6 +12,10 @@ public static class ModelSource
 
     public static void Remember(CausalLM model, string path) => Paths.AddOrUpdate(model, Path.GetFullPath(path));
 
+    /// <summary>How a model argument is named in written metadata (adapter_config.json, model cards): a local model's full
+    /// path, else the name as given (a Hub name).</summary>
+    public static string NameOf(string model) => Directory.Exists(model) || File.Exists(model) ? Path.GetFullPath(model) : model;
+
     /// <summary>The full path <paramref name="model"/> was loaded from, or null (built in, or made in code).</summary>
     public static string? Of(CausalLM model) => Paths.TryGetValue(model, out var p) ? p : null;
 }

@@ -228,6 +228,7 @@ public static class CausalRun
             overlap.Enabled, result.BestStep, finalLambda, cert, certified, alarms, within ? "within-experiment" : "pooled",
             trainData.GroupRows?.Length ?? 0, valData.GroupRows?.Length ?? 0, MedianStepEss(steps));
         AtomicFile.WriteAllText(Path.Combine(r.OutDir, "run.json"), JsonSerializer.Serialize(summary, RunJson));
+        ModelCard.WriteInto(r.OutDir, model.Config, tok, ModelSource.NameOf(r.ModelPath));
         return summary;
     }
 

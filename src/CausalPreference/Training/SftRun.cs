@@ -69,6 +69,7 @@ public static class SftRun
         log.WriteLine($"FT: validation loss {before:F4} -> {result.BestValidationLoss:F4} nats/token (best epoch {result.BestEpoch}, {result.Steps} steps{(result.StoppedEarly ? ", target reached" : "")})");
         if (o.StopAtLoss is double target && result.BestValidationLoss > target)
             log.WriteLine($"FT: warning: the target validation loss {target} was not reached in {result.Steps} steps; the causal objectives start from a model that has not learned the texts well, so expect little gain (raise the FT budget)");
+        ModelCard.WriteInto(r.OutDir, model.Config, tok, scratch ? null : ModelSource.NameOf(r.Base));
         return new SftRunSummary(r.Base, model.ParameterCount(), trainTexts.Length, valTexts.Length, opts, before, result);
     }
 }

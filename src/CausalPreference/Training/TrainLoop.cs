@@ -298,13 +298,14 @@ public static class TrainLoop
     }
 
     /// <summary>
-    /// Deletes a previous run's resumable state and outputs (for --force). The final model goes first, its config before
-    /// anything else: a kill at any point leaves a folder that no longer loads as the old model, never the old model
-    /// beside a new run's state.
+    /// Deletes a previous run's resumable state and outputs (for a forced rerun). The final model goes first, its configs
+    /// before anything else (config.json first, so that the folder never looks like a bare Hugging Face folder): a kill at
+    /// any point leaves a folder that no longer loads as the old model, never the old model beside a new run's state.
     /// </summary>
     public static void Reset(string outDir)
     {
-        foreach (var f in new[] { Checkpoint.ConfigFile, Checkpoint.ChecksumFile, Checkpoint.WeightsFile, Text.Tokenizers.ConfigFile,
+        foreach (var f in new[] { HfFormat.ConfigFile, Checkpoint.ConfigFile, Checkpoint.ChecksumFile, Checkpoint.WeightsFile, Text.Tokenizers.ConfigFile,
+                     HfFormat.GenerationConfigFile, Text.HfTokenizerFiles.ConfigFile, Text.HfTokenizerFiles.SpecialTokensFile, ModelCard.FileName,
                      LoraAdapters.WeightsFile, LoraAdapters.ConfigFile, "run.json" })
             if (File.Exists(Path.Combine(outDir, f))) File.Delete(Path.Combine(outDir, f));
         var s = Path.Combine(outDir, StateDir);
