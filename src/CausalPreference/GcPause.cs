@@ -37,6 +37,8 @@ public readonly struct GcPause : IDisposable
     /// <summary>Whether this pause holds a no-GC region (false when nested or refused).</summary>
     public bool Active => _entered;
 
+    /// <summary>Ends the no-GC region this pause entered; a no-op when it entered none or the region already ended by
+    /// running out of its allowance.</summary>
     public void Dispose()
     {
         if (!_entered || GCSettings.LatencyMode != GCLatencyMode.NoGCRegion) return; // ended early: the allowance ran out

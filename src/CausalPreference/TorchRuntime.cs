@@ -25,6 +25,9 @@ public static class TorchRuntime
 #pragma warning restore CA2255
     internal static void Init() => Prepare();
 
+    /// <summary>Applies CAUSALPO_KERNELS (see <see cref="ApplyKernelMode"/>) and, on Linux, loads the libstdc++ shim into the
+    /// global symbol scope where the build placed one. Runs once per process (later calls do nothing); the module
+    /// initializer calls it. Throws <see cref="InvalidOperationException"/> when a shim is present but cannot be loaded.</summary>
     public static void Prepare()
     {
         if (_prepared) return;

@@ -10,8 +10,10 @@ public static class AtomicFile
     /// Throwing from it simulates a write that fails at the last moment (e.g. a full disk) deterministically.</summary>
     public static Action<string>? BeforeRenameForTests { get; set; }
 
+    /// <summary>Writes <paramref name="contents"/> as UTF-8 without a BOM, atomically (see <see cref="AtomicFile"/>).</summary>
     public static void WriteAllText(string path, string contents) => Write(path, s => { var b = new UTF8Encoding(false).GetBytes(contents); s.Write(b); });
 
+    /// <summary>Writes <paramref name="bytes"/> atomically (see <see cref="AtomicFile"/>).</summary>
     public static void WriteAllBytes(string path, byte[] bytes) => Write(path, s => s.Write(bytes));
 
     /// <summary>Calls <paramref name="write"/> on a temporary stream, then atomically renames it over <paramref name="path"/>.</summary>

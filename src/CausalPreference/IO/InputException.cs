@@ -7,17 +7,28 @@ namespace CausalPreference.IO;
 /// The CLI maps it to exit code 2. The message always says what to do; <see cref="File"/>,
 /// <see cref="Row"/> (1-based data row, the header is row 0) and <see cref="Column"/> locate the problem where they apply.
 /// <para>The library names its parameters, never a caller's spelling of them: a parameter is written in backticks
-/// (<c>`epochs`</c>, <c>`batch_size`</c>, <c>`out`</c>), and a caller re-spells them with <see cref="Respell"/> (the CLI
+/// (<c>`epochs`</c>, <c>`batch_size`</c>, <c>`out`</c>), and a caller re-spells them with <see cref="Respell(Func{string, string?})"/> (the CLI
 /// as flags, <c>--epochs</c>; the pipeline as config keys, <c>trainer.epochs</c>).</para>
 /// </summary>
 public sealed partial class InputException : Exception
 {
+    /// <summary>The file or folder the problem is in; null when it is not about a file.</summary>
     public string? File { get; }
+    /// <summary>The 1-based data row (the header is row 0); null when the problem is not about one row.</summary>
     public long? Row { get; }
+    /// <summary>The column concerned (its name in the file, or a role such as <c>outcome</c>); null when the problem is not about one column.</summary>
     public string? Column { get; }
     /// <summary>The message before <see cref="File"/>, <see cref="Row"/> and <see cref="Column"/> were prefixed.</summary>
     public string Detail { get; }
 
+    /// <summary>An input error; the exception's message is <paramref name="message"/> prefixed with whichever of
+    /// <paramref name="file"/>, <paramref name="row"/> and <paramref name="column"/> are given
+    /// (<c>file, row 3, column 'y': message</c>).</summary>
+    /// <param name="message">What is wrong and what to do about it; parameters in backticks (see <see cref="Respell(Func{string, string?})"/>).</param>
+    /// <param name="file">The file or folder concerned, or null.</param>
+    /// <param name="row">The 1-based data row, or null.</param>
+    /// <param name="column">The column name, or null.</param>
+    /// <param name="inner">The exception that revealed the problem, or null.</param>
     public InputException(string message, string? file = null, long? row = null, string? column = null, Exception? inner = null)
         : base(Compose(message, file, row, column), inner)
     {

@@ -27,5 +27,6 @@ public sealed class RunLock : IDisposable
         return new RunLock(stream);
     }
 
+    /// <summary>Releases the lock (closes <c>OUT/.lock</c>); the lock and pid files stay on disk.</summary>
     public void Dispose() => _stream.Dispose();
 }

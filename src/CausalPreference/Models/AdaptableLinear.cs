@@ -15,12 +15,18 @@ namespace CausalPreference.Models;
 public sealed class AdaptableLinear : nn.Module<Tensor, Tensor>
 {
     // Public fields (not properties): TorchSharp registers and moves parameters found in fields, named after the field.
+    /// <summary>The base weight W, [out, in].</summary>
     public Parameter weight;
+    /// <summary>The bias b, [out]; null for a layer without bias.</summary>
     public Parameter? bias;
+    /// <summary>The adapter's down-projection A, [r, in]; null while no adapter is attached.</summary>
     public Parameter? lora_A;
+    /// <summary>The adapter's up-projection B, [out, r] (zero when attached); null while no adapter is attached.</summary>
     public Parameter? lora_B;
 
+    /// <summary>Input width (the last dimension of x).</summary>
     public long InFeatures { get; }
+    /// <summary>Output width (the last dimension of y).</summary>
     public long OutFeatures { get; }
     /// <summary>α / r of the attached adapter (0 when none).</summary>
     public double Scaling { get; private set; }
@@ -28,6 +34,7 @@ public sealed class AdaptableLinear : nn.Module<Tensor, Tensor>
     public double AdapterDropout { get; private set; }
     /// <summary>When false the adapter is skipped and the layer computes the base transformation exactly.</summary>
     public bool AdapterEnabled { get; set; } = true;
+    /// <summary>Whether a LoRA adapter is attached (enabled or not, see <see cref="AdapterEnabled"/>).</summary>
     public bool HasAdapter => lora_A is not null;
 
     /// <summary>Initialized as nn.Linear is (Kaiming-uniform weight, uniform bias), drawing the same random numbers.</summary>
@@ -45,6 +52,8 @@ public sealed class AdaptableLinear : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>y = x·Wᵀ + b, plus (α/r)·dropout(x)·Aᵀ·Bᵀ when an adapter is attached and enabled (dropout only in
+    /// training mode). <paramref name="x"/> is [..., in]; y is [..., out].</summary>
     public override Tensor forward(Tensor x)
     {
         var y = functional.linear(x, weight, bias);

@@ -9,18 +9,23 @@ namespace CausalPreference.Models;
 /// </summary>
 public abstract class CausalLM : nn.Module<Tensor, Tensor>
 {
+    /// <summary>A model named <paramref name="name"/> (TorchSharp's module name) with the architecture
+    /// <paramref name="config"/>; the family's constructor builds and registers the layers.</summary>
     protected CausalLM(string name, ModelConfig config) : base(name) { Config = config; }
 
+    /// <summary>The architecture this model was built from (saved with it as <c>causalpo_config.json</c>).</summary>
     public ModelConfig Config { get; }
 
     /// <summary>Logits for ids [B,T]; with a cache, the ids continue the cached positions and the cache is extended.</summary>
     public abstract Tensor Forward(Tensor ids, KvCache? cache);
 
+    /// <summary>Next-token logits [B,T,V] for ids [B,T], without a cache: <c>Forward(ids, null)</c>.</summary>
     public override Tensor forward(Tensor ids) => Forward(ids, null);
 
     /// <summary>Last hidden state [B,T,D] (after the final norm), used by outcome-model heads.</summary>
     public abstract Tensor Hidden(Tensor ids);
 
+    /// <summary>The device the model's parameters are on (that of the first parameter).</summary>
     public Device Device => parameters().First().device;
 
     /// <summary>Number of parameters, a tied tensor counted once.</summary>
@@ -58,12 +63,15 @@ public abstract class CausalLM : nn.Module<Tensor, Tensor>
     /// </summary>
     protected virtual void OnMoved() { }
 
+    /// <summary>Moves the model as TorchSharp does, then calls <see cref="OnMoved"/> to re-tie shared weights.</summary>
     protected override nn.Module _to(Device device, ScalarType dtype, bool non_blocking)
     { var m = base._to(device, dtype, non_blocking); OnMoved(); return m; }
 
+    /// <summary>Moves the model as TorchSharp does, then calls <see cref="OnMoved"/> to re-tie shared weights.</summary>
     protected override nn.Module _to(DeviceType deviceType, int deviceIndex, bool non_blocking)
     { var m = base._to(deviceType, deviceIndex, non_blocking); OnMoved(); return m; }
 
+    /// <summary>Converts the model as TorchSharp does, then calls <see cref="OnMoved"/> to re-tie shared weights.</summary>
     protected override nn.Module _to(ScalarType dtype, bool non_blocking)
     { var m = base._to(dtype, non_blocking); OnMoved(); return m; }
 }
@@ -71,8 +79,12 @@ public abstract class CausalLM : nn.Module<Tensor, Tensor>
 /// <summary>Per-layer key/value cache for incremental decoding.</summary>
 public sealed class KvCache : IDisposable
 {
+    /// <summary>Cached keys per layer, [B,H_kv,T,Dh] (after the position rotation where the family has one); null for a
+    /// layer that has seen no positions yet.</summary>
     public Tensor?[] Keys { get; }
+    /// <summary>Cached values per layer, [B,H_kv,T,Dh]; null for a layer that has seen no positions yet.</summary>
     public Tensor?[] Values { get; }
+    /// <summary>An empty cache for a model with <paramref name="layers"/> layers.</summary>
     public KvCache(int layers) { Keys = new Tensor?[layers]; Values = new Tensor?[layers]; }
     /// <summary>Number of positions already cached (by the first layer: read it before a forward pass, not during one).</summary>
     public long Length => Keys[0] is { } k ? k.shape[2] : 0;
@@ -93,6 +105,7 @@ public sealed class KvCache : IDisposable
         return (nk, nv);
     }
 
+    /// <summary>Disposes every cached tensor and empties the cache.</summary>
     public void Dispose()
     {
         for (int i = 0; i < Keys.Length; i++) { Keys[i]?.Dispose(); Values[i]?.Dispose(); Keys[i] = Values[i] = null; }

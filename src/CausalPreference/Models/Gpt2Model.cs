@@ -121,6 +121,10 @@ public sealed class Gpt2Model : CausalLM
     readonly Backbone transformer;
     readonly Linear lm_head;
 
+    /// <summary>A randomly initialized GPT-2 as in the GPT-2 paper: weights N(0, 0.02²), residual output projections
+    /// (<c>c_proj</c>) N(0, (0.02/√(2·layers))²), biases 0, LayerNorm gains 1; the LM head is tied to the token embedding
+    /// when <see cref="ModelConfig.TiedEmbeddings"/>. Throws <see cref="IO.InputException"/> for an invalid
+    /// <paramref name="config"/>.</summary>
     public Gpt2Model(ModelConfig config) : base("gpt2", config)
     {
         config.Validate("model configuration");
@@ -131,6 +135,7 @@ public sealed class Gpt2Model : CausalLM
         InitWeights();
     }
 
+    /// <summary>Re-ties the LM head to the token embedding after a move (when the config ties them).</summary>
     protected override void OnMoved()
     {
         if (Config.TiedEmbeddings) lm_head.weight = transformer.wte.weight!;
@@ -167,7 +172,11 @@ public sealed class Gpt2Model : CausalLM
         return transformer.ln_f.forward(x);
     }
 
+    /// <inheritdoc/>
+    /// <remarks>Throws <see cref="ArgumentException"/> when the cached and new positions together exceed
+    /// <see cref="ModelConfig.ContextLength"/> (learned position embeddings have no entry past it).</remarks>
     public override Tensor Forward(Tensor ids, KvCache? cache) => lm_head.forward(Trunk(ids, cache));
 
+    /// <inheritdoc/>
     public override Tensor Hidden(Tensor ids) => Trunk(ids, null);
 }

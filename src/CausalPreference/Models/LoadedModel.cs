@@ -10,9 +10,12 @@ namespace CausalPreference.Models;
 /// </summary>
 public sealed class LoadedModel : IDisposable
 {
+    /// <summary>The model; disposed with this object.</summary>
     public CausalLM Model { get; }
+    /// <summary>The model's tokenizer (holds no native resources).</summary>
     public ITokenizer Tokenizer { get; }
 
+    /// <summary>Takes ownership of <paramref name="model"/>: disposing this object disposes it.</summary>
     public LoadedModel(CausalLM model, ITokenizer tokenizer) { Model = model; Tokenizer = tokenizer; }
 
     /// <summary>Loads a checkpoint or Hugging Face folder (see <see cref="Checkpoint.Load"/>).</summary>
@@ -29,7 +32,9 @@ public sealed class LoadedModel : IDisposable
         return new LoadedModel(model, tok);
     }
 
+    /// <summary>The model and its tokenizer, as <c>var (model, tok) = m;</c> (ownership stays with this object).</summary>
     public void Deconstruct(out CausalLM model, out ITokenizer tokenizer) { model = Model; tokenizer = Tokenizer; }
 
+    /// <summary>Disposes the model, freeing its weights (CPU or GPU memory) now.</summary>
     public void Dispose() => Model.Dispose();
 }

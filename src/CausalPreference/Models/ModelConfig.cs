@@ -11,15 +11,24 @@ public sealed record ModelConfig
 {
     /// <summary>"gpt2" (learned positions, LayerNorm, GELU) or other families registered in <see cref="ModelFactory"/>.</summary>
     public string Family { get; init; } = "gpt2";
+    /// <summary>Number of token ids (rows of the embedding, columns of the logits), special tokens included: 259 for the byte tokenizer.</summary>
     public int VocabSize { get; init; }
+    /// <summary>The most positions one sequence may have (prompt and generated tokens together); longer inputs are refused or truncated.</summary>
     public int ContextLength { get; init; }
+    /// <summary>Number of transformer blocks.</summary>
     public int Layers { get; init; }
+    /// <summary>Number of attention (query) heads.</summary>
     public int Heads { get; init; }
+    /// <summary>Model width: the embedding and residual-stream size.</summary>
     public int Dim { get; init; }
     /// <summary>Feed-forward width; 0 means 4 × Dim.</summary>
     public int Hidden { get; init; }
+    /// <summary>Dropout probability in [0, 1), active in training mode only (GPT-2: embeddings, attention and residual
+    /// branches; Llama: attention weights); 0 for none.</summary>
     public double Dropout { get; init; }
+    /// <summary>ε added to the variance in LayerNorm (GPT-2) or RMSNorm (Llama).</summary>
     public double NormEps { get; init; } = 1e-5;
+    /// <summary>Whether the LM head shares its weight with the token embedding (lm_head.weight is the embedding matrix).</summary>
     public bool TiedEmbeddings { get; init; } = true;
     /// <summary>Tokenizer kind written beside the weights.</summary>
     public string Tokenizer { get; init; } = "byte";
@@ -50,8 +59,11 @@ public sealed record ModelConfig
     /// <summary>The Hugging Face model_type this configuration came from ("llama", "mistral", "qwen2", "gpt2"), kept for exports.</summary>
     public string? HfModelType { get; init; }
 
+    /// <summary>Effective feed-forward width: <see cref="Hidden"/>, or 4 × <see cref="Dim"/> when that is 0 (not serialized).</summary>
     [JsonIgnore] public int FeedForward => Hidden > 0 ? Hidden : 4 * Dim;
+    /// <summary>Effective number of key/value heads: <see cref="KvHeads"/>, or <see cref="Heads"/> when that is 0 (not serialized).</summary>
     [JsonIgnore] public int KeyValueHeads => KvHeads > 0 ? KvHeads : Heads;
+    /// <summary>Effective width of one attention head: <see cref="HeadDim"/>, or <see cref="Dim"/> / <see cref="Heads"/> when that is 0 (not serialized).</summary>
     [JsonIgnore] public int HeadSize => HeadDim > 0 ? HeadDim : Dim / Heads;
 
     /// <summary>The built-in model: byte-level, 4 layers, 128 wide, ~0.8M parameters; trains from scratch on a laptop CPU in minutes.</summary>
@@ -63,6 +75,10 @@ public sealed record ModelConfig
     /// <summary>An even smaller model for unit tests.</summary>
     public static ModelConfig Micro => Tiny with { Layers = 2, Dim = 32, Heads = 2, ContextLength = 64 };
 
+    /// <summary>Throws <see cref="InputException"/> (naming <paramref name="source"/>, the file or description the
+    /// configuration came from) unless every size is positive, the context holds at least 2 positions, <see cref="Dim"/> is a
+    /// multiple of <see cref="Heads"/> (when <see cref="HeadDim"/> is not given), <see cref="Heads"/> is a multiple of
+    /// <see cref="KeyValueHeads"/>, and a llama head size is even (rotary embeddings rotate pairs).</summary>
     public void Validate(string source)
     {
         if (VocabSize <= 0 || ContextLength <= 1 || Layers <= 0 || Heads <= 0 || Dim <= 0 || (HeadDim <= 0 && Dim % Heads != 0))
@@ -74,7 +90,11 @@ public sealed record ModelConfig
     }
 
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    /// <summary>The configuration as indented JSON with snake_case names, as written to <c>causalpo_config.json</c>.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json);
+    /// <summary>Reads what <see cref="ToJson"/> writes; fields an older file lacks keep their defaults. Throws
+    /// <see cref="InputException"/> naming <paramref name="source"/> when the JSON is malformed or empty. The result is not
+    /// checked; call <see cref="Validate"/>.</summary>
     public static ModelConfig FromJson(string json, string source)
     {
         try { return JsonSerializer.Deserialize<ModelConfig>(json, Json) ?? throw new JsonException("empty"); }
@@ -85,7 +105,10 @@ public sealed record ModelConfig
 /// <summary>Rotary frequency scaling as in Hugging Face's rope_scaling ("linear" or Llama 3.1's "llama3").</summary>
 public sealed record RopeScaling
 {
+    /// <summary>"linear" (every frequency divided by <see cref="Factor"/>) or "llama3" (low frequencies divided by it, high
+    /// ones kept, a smooth blend between).</summary>
     public string Type { get; init; } = "linear";
+    /// <summary>How much longer a context the scaled frequencies cover (1: unscaled).</summary>
     public double Factor { get; init; } = 1.0;
     /// <summary>llama3 only.</summary>
     public double LowFreqFactor { get; init; } = 1.0;

@@ -10,6 +10,8 @@ public static class ModelSource
 {
     static readonly ConditionalWeakTable<CausalLM, string> Paths = new();
 
+    /// <summary>Records that <paramref name="model"/> was loaded from <paramref name="path"/> (stored as a full path; the
+    /// entry lives as long as the model).</summary>
     public static void Remember(CausalLM model, string path) => Paths.AddOrUpdate(model, Path.GetFullPath(path));
 
     /// <summary>How a model argument is named in written metadata (adapter_config.json, model cards): a local model's full

@@ -20,13 +20,19 @@ public sealed class SafeTensorsFile : IDisposable
 
     readonly FileStream _stream;
     readonly long _dataStart;
+    /// <summary>The file as given to <see cref="Open"/>.</summary>
     public string Path { get; }
+    /// <summary>Every tensor in the header, by name.</summary>
     public IReadOnlyDictionary<string, Entry> Entries { get; }
+    /// <summary>The header's <c>__metadata__</c> (e.g. format → pt); empty when it has none.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
     SafeTensorsFile(string path, FileStream stream, long dataStart, Dictionary<string, Entry> entries, Dictionary<string, string> metadata)
     { Path = path; _stream = stream; _dataStart = dataStart; Entries = entries; Metadata = metadata; }
 
+    /// <summary>Opens <paramref name="path"/> and reads its header (not the tensors; see <see cref="ReadFloat32"/>). The file
+    /// stays open until disposed. Throws <see cref="InputException"/> when it cannot be read, is not safetensors, has an
+    /// unknown dtype, or a tensor's byte range disagrees with its shape (truncated or corrupt).</summary>
     public static SafeTensorsFile Open(string path)
     {
         FileStream fs;
@@ -123,6 +129,7 @@ public sealed class SafeTensorsFile : IDisposable
         return tensor(values, e.Shape);
     }
 
+    /// <summary>Closes the file.</summary>
     public void Dispose() => _stream.Dispose();
 
     /// <summary>

@@ -7,6 +7,7 @@ namespace CausalPreference.Models;
 /// <summary>Sampler settings. Temperature 1 with no top-k/top-p is pure ancestral sampling: the sample's density is the model's.</summary>
 public sealed record SamplerSettings
 {
+    /// <summary>Logits are divided by it before sampling; must be positive (1 = the model's own distribution). Ignored when <see cref="Greedy"/>.</summary>
     public double Temperature { get; init; } = 1.0;
     /// <summary>0 = no top-k truncation.</summary>
     public int TopK { get; init; }
@@ -16,10 +17,12 @@ public sealed record SamplerSettings
     public int MaxNewTokens { get; init; } = 1 << 20;
     /// <summary>0 = greedy (argmax) decoding; the reported logprob is then the model's log-probability of the chosen tokens.</summary>
     public bool Greedy { get; init; }
+    /// <summary>Seed of the sampler's random numbers, drawn on the CPU, so a seed gives the same samples on every device.</summary>
     public long Seed { get; init; } = 1;
     /// <summary>Added to a run's seed for the samples that measure each model (the demo's, the pipeline's and refutation's
     /// evaluation), so that every model is sampled with the same random numbers, apart from those of training.</summary>
     public const long EvaluationSeedOffset = 10_000;
+    /// <summary>Most texts sampled in one forward pass (texts of one batch share a prompt length).</summary>
     public int BatchSize { get; init; } = 32;
 
     /// <summary>True when the sampler's density equals the model's own density (so <c>score</c> reproduces <c>logprob</c>).</summary>
@@ -36,6 +39,13 @@ public sealed record GeneratedText(string? Prompt, string Text, double LogProb, 
 /// <summary>Autoregressive sampling with a KV cache, in batches of prompts of equal token length.</summary>
 public static class TextGenerator
 {
+    /// <summary>
+    /// Samples one continuation per prompt, in input order. A null or empty prompt samples an unconditional text (BOS only).
+    /// Each text ends at EOS, after <see cref="SamplerSettings.MaxNewTokens"/>, or when the context is full
+    /// (<see cref="GeneratedText.Complete"/> false for the last two). The model is put in eval mode while sampling and restored
+    /// afterwards. <paramref name="progress"/> receives the number of texts done; <paramref name="ct"/> is checked between
+    /// batches. Throws <see cref="ArgumentException"/> for a temperature ≤ 0 or a top-p outside (0, 1].
+    /// </summary>
     public static IReadOnlyList<GeneratedText> Generate(CausalLM model, ITokenizer tok, IReadOnlyList<string?> prompts,
         SamplerSettings settings, IProgress<int>? progress = null, CancellationToken ct = default)
     {

@@ -14,12 +14,15 @@ namespace CausalPreference.Models;
 /// </summary>
 public sealed class TokenBatch : IDisposable
 {
+    /// <summary>Token ids [B,T] (int64), right-padded with the tokenizer's PAD id; T is the longest row (at least 2).</summary>
     public Tensor Ids { get; }
+    /// <summary>[B,T] float32: 1 at the positions whose token is scored (text tokens and EOS), 0 elsewhere.</summary>
     public Tensor TargetMask { get; }
     /// <summary>Position of the last real token of each row (for pooling).</summary>
     public long[] LastIndex { get; }
     /// <summary>Rows that were cut at the context length.</summary>
     public bool[] Truncated { get; }
+    /// <summary>Number of rows B.</summary>
     public int Count => LastIndex.Length;
 
     TokenBatch(Tensor ids, Tensor mask, long[] last, bool[] truncated) { Ids = ids; TargetMask = mask; LastIndex = last; Truncated = truncated; }
@@ -49,6 +52,8 @@ public sealed class TokenBatch : IDisposable
         return (all.ToArray(), 1 + prompt.Length, truncated);
     }
 
+    /// <summary>Pads sequences made by <see cref="Build"/> into a batch on <paramref name="device"/> (the CPU when null);
+    /// position t of row b is a target when firstTarget ≤ t &lt; its length.</summary>
     public static TokenBatch FromSequences(ITokenizer tok, IReadOnlyList<(int[] ids, int firstTarget, bool truncated)> seqs, Device? device = null)
     {
         int n = seqs.Count, t = Math.Max(2, seqs.Max(s => s.ids.Length));
@@ -72,5 +77,6 @@ public sealed class TokenBatch : IDisposable
         return new TokenBatch(idsT, maskT, last, trunc);
     }
 
+    /// <summary>Disposes <see cref="Ids"/> and <see cref="TargetMask"/>.</summary>
     public void Dispose() { Ids.Dispose(); TargetMask.Dispose(); }
 }

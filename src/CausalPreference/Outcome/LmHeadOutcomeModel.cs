@@ -17,14 +17,24 @@ namespace CausalPreference.Outcome;
 /// </summary>
 public sealed class LmHeadOutcomeModel : IOutcomeModel
 {
+    /// <summary>The <see cref="Kind"/> written to <c>outcome_model.json</c>: "lm-head".</summary>
     public const string KindName = "lm-head";
+    /// <inheritdoc/>
     public string Kind => KindName;
+    /// <summary>The language model (checkpoint or Hugging Face folder) whose hidden states are the features; saved as a full
+    /// path, and it must still exist when the outcome model is loaded.</summary>
     public string ModelPath { get; }
+    /// <summary>True: a logistic head for 0/1 outcomes (predictions are probabilities); false: a linear (ridge) head.</summary>
     public bool Binary { get; }
+    /// <summary>Ridge penalty λ ≥ 0 on the coefficients of the standardized features (the intercept is not penalized), with
+    /// row weights scaled to mean 1: the head minimizes Σᵢ wᵢ·loss(yᵢ, ηᵢ) + (λ/2)‖β‖² with loss ½(y − η)², or the
+    /// negative log-likelihood when <see cref="Binary"/>.</summary>
     public double L2 { get; }
     double[] _mean = Array.Empty<double>(), _scale = Array.Empty<double>(), _coef = Array.Empty<double>();
     double _intercept;
 
+    /// <summary>An unfitted head on the language model at <paramref name="modelPath"/> (loaded on first use, then kept for
+    /// the process). Throws <see cref="InputException"/> when <paramref name="l2"/> is negative or NaN.</summary>
     public LmHeadOutcomeModel(string modelPath, bool binary = false, double l2 = 1.0)
     {
         ModelPath = modelPath; Binary = binary; L2 = l2;
@@ -65,6 +75,10 @@ public sealed class LmHeadOutcomeModel : IOutcomeModel
         return result;
     }
 
+    /// <summary>Fits the head on the texts' pooled features: weighted least squares with the ridge penalty, or for
+    /// <see cref="Binary"/> the penalized logistic likelihood by Newton steps (at most 50). Throws
+    /// <see cref="ArgumentException"/> when <paramref name="texts"/> and <paramref name="y"/> differ in length, and
+    /// <see cref="InputException"/> for fewer than 2 rows or, when binary, an outcome other than 0 or 1.</summary>
     public void Fit(IReadOnlyList<string> texts, double[] y, double[]? weights = null)
     {
         if (texts.Count != y.Length) throw new ArgumentException("texts and outcomes differ in length");
@@ -114,6 +128,8 @@ public sealed class LmHeadOutcomeModel : IOutcomeModel
         _coef = b.Skip(1).ToArray();
     }
 
+    /// <summary>ĝ(x) for each text: the linear predictor, or its logistic σ(η) ∈ (0, 1) when <see cref="Binary"/>. Throws
+    /// <see cref="InvalidOperationException"/> before <see cref="Fit"/>.</summary>
     public double[] Predict(IReadOnlyList<string> texts)
     {
         if (_coef.Length == 0) throw new InvalidOperationException("the outcome model is not fitted");
@@ -128,10 +144,14 @@ public sealed class LmHeadOutcomeModel : IOutcomeModel
 
     sealed record Dto(string Kind, string ModelPath, bool Binary, double L2, double Intercept, double[] Mean, double[] Scale, double[] Coefficients);
 
+    /// <summary>Writes the head (kind, language model path, standardization and coefficients) to
+    /// <c>outcome_model.json</c> in <paramref name="dir"/>, atomically; the language model itself is not copied.</summary>
     public void Save(string dir) =>
         AtomicFile.WriteAllText(Path.Combine(dir, OutcomeModels.FileName),
             JsonSerializer.Serialize(new Dto(KindName, Path.GetFullPath(ModelPath), Binary, L2, _intercept, _mean, _scale, _coef)));
 
+    /// <summary>Reads what <see cref="Save"/> wrote in <paramref name="dir"/>. Throws <see cref="InputException"/> when the
+    /// file is corrupt or the language model it names no longer exists.</summary>
     public static LmHeadOutcomeModel Load(string dir)
     {
         var path = Path.Combine(dir, OutcomeModels.FileName);

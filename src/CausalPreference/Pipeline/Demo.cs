@@ -15,7 +15,10 @@ namespace CausalPreference.Pipeline;
 /// <summary>Settings of the embedded demo (defaults sized for 2 CPU cores).</summary>
 public sealed record DemoOptions
 {
+    /// <summary>Output folder: the simulated data, each model's folder, results.json, results.md, true_values.png and a
+    /// <c>.cache</c> of precomputed tables.</summary>
     public string OutDir { get; init; } = "runs/demo";
+    /// <summary>Seed of the whole run: the world, its data, FT's and the causal runs' training, and the evaluation samples.</summary>
     public int Seed { get; init; } = 1;
     /// <summary>Randomized rows (and as many confounded rows).</summary>
     public int Rows { get; init; } = 1500;
@@ -24,7 +27,9 @@ public sealed record DemoOptions
     public int FtSteps { get; init; } = 800;
     /// <summary>Validation loss (nats per token) at which FT has learned the grammar well enough (about 85% grammatical samples).</summary>
     public double FtTargetLoss { get; init; } = 0.185;
+    /// <summary>Training epochs of each causal run (CPO, DR-CPO, OO-RLHF).</summary>
     public int Epochs { get; init; } = 2;
+    /// <summary>Rows per optimizer step in the causal runs.</summary>
     public int BatchSize { get; init; } = 4;
     /// <summary>Full fine-tuning of the tiny model moves fast: 3e-5 (below the paper's 5e-5 for LoRA on Llama 2 7B) keeps most samples grammatical.</summary>
     public double LearningRate { get; init; } = 3e-5;
@@ -41,6 +46,8 @@ public sealed record DemoOptions
     public int EvalSamples { get; init; } = 600;
     /// <summary>Share of the randomized rows held out (FT's validation rows, and the causal runs' selection and certificate rows).</summary>
     public double ValidationFraction { get; init; } = 0.2;
+    /// <summary>A faster, rougher demo into <paramref name="outDir"/>: 800 rows, at most 500 FT steps, 300 evaluation
+    /// samples per model.</summary>
     public static DemoOptions Quick(string outDir, int seed) => new() { OutDir = outDir, Seed = seed, Rows = 800, FtSteps = 500, Epochs = 2, EvalSamples = 300 };
 }
 
@@ -86,6 +93,10 @@ public sealed record DemoResults(int Seed, int Rows, double ValueUnderRandomizat
 /// </summary>
 public static class Demo
 {
+    /// <summary>Runs the whole demo (see <see cref="Demo"/>) into <see cref="DemoOptions.OutDir"/>, writing progress lines to
+    /// <paramref name="log"/>, and returns the results it also writes (see <see cref="Write"/>).
+    /// <paramref name="progress"/> gives a training progress sink for each stage by its name ("ft", then a slug of each causal
+    /// run's name such as "dr-cpo"), or null for none.</summary>
     public static DemoResults Run(DemoOptions o, TextWriter log, Func<string, IProgress<TrainingProgress>?>? progress = null)
     {
         var total = Stopwatch.StartNew();
@@ -171,6 +182,8 @@ public static class Demo
 
     static string Slug(string s) => new string(s.ToLowerInvariant().Select(c => char.IsLetterOrDigit(c) ? c : '-').ToArray()).Replace("ĝ", "g").Trim('-').Replace("--", "-");
 
+    /// <summary>Writes results.json, results.md (<see cref="Markdown"/>) and the bar chart true_values.png
+    /// (<see cref="DemoPlot"/>) into <paramref name="dir"/>, each atomically.</summary>
     public static void Write(DemoResults r, string dir)
     {
         AtomicFile.WriteAllText(Path.Combine(dir, "results.json"), JsonSerializer.Serialize(r, new JsonSerializerOptions { WriteIndented = true }));
@@ -178,6 +191,8 @@ public static class Demo
         DemoPlot.Write(r, Path.Combine(dir, "true_values.png"));
     }
 
+    /// <summary>The results as results.md: a summary of the run's settings and the table of each model's true value, its
+    /// 95% CI, grammatical share, phrase-sum value, true and certified improvement over FT, final λ and validation ESS.</summary>
     public static string Markdown(DemoResults r)
     {
         var sb = new StringBuilder();

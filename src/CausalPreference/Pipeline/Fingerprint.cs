@@ -7,6 +7,8 @@ namespace CausalPreference.Pipeline;
 /// <summary>Content fingerprints used to cache and reuse precomputed tables safely.</summary>
 public static class Fingerprint
 {
+    /// <summary>The first 24 hex digits (96 bits) of SHA-256 over the parts, each length-prefixed so that no two different
+    /// lists collide by concatenation; a null part is hashed as the marker <c>\u0000null</c>.</summary>
     public static string Of(params string?[] parts)
     {
         using var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -19,6 +21,7 @@ public static class Fingerprint
         return Convert.ToHexString(h.GetHashAndReset()).ToLowerInvariant()[..24];
     }
 
+    /// <summary>A fingerprint of a list of texts (their count, the texts in order, then the prompts, when given).</summary>
     public static string OfTexts(IReadOnlyList<string> texts, IReadOnlyList<string?>? prompts = null) =>
         Of(texts.Concat(prompts?.Select(p => "P:" + p) ?? Enumerable.Empty<string>()).Prepend(texts.Count.ToString()).ToArray());
 

@@ -12,8 +12,21 @@ namespace CausalPreference.Pipeline;
 /// </summary>
 public static class OutcomePredictions
 {
+    /// <summary>ĝ on every set the objectives need, with where it came from and how well it fits.</summary>
+    /// <param name="Train">ĝ(X_i) for each training row: out-of-fold when cross-fitted.</param>
+    /// <param name="Validation">ĝ(X_i) for each validation row.</param>
+    /// <param name="Tilde">ĝ(X̃_j) for each unlabeled sample.</param>
+    /// <param name="Source">A human-readable account of the predictions' origin (the saved model and its kind, or the
+    /// cross-fitted model and its number of folds).</param>
+    /// <param name="R2">Out-of-fold R² on the training rows for a cross-fitted non-binary outcome; null for a saved model or a 0/1 outcome.</param>
+    /// <param name="Auc">Out-of-fold AUC on the training rows for a cross-fitted 0/1 outcome; null otherwise.</param>
     public sealed record Result(double[] Train, double[] Validation, double[] Tilde, string Source, double? R2, double? Auc);
 
+    /// <summary>ĝ for the training rows, the validation rows and the X̃ samples <paramref name="tilde"/>: from the outcome
+    /// model saved in <paramref name="savedModelDir"/>, or, when that is null, the lexical linear model cross-fitted on
+    /// <paramref name="train"/> with <paramref name="folds"/> folds (see <see cref="CrossFitLexical"/>) and seed
+    /// <paramref name="seed"/>. Throws <see cref="InputException"/> when the folder does not exist or the data has fewer
+    /// than 2 rows (or groups) to fold.</summary>
     public static Result Get(DirectOutcomeDataset train, DirectOutcomeDataset validation, IReadOnlyList<string> tilde,
         string? savedModelDir, int folds, long seed)
     {

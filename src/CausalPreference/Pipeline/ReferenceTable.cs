@@ -13,8 +13,17 @@ namespace CausalPreference.Pipeline;
 /// </summary>
 public static class ReferenceTable
 {
+    /// <summary>A cached table, as stored in <c>logp-&lt;fingerprint&gt;.json</c>.</summary>
+    /// <param name="Fingerprint">The fingerprint of the model, tokenizer, context length, texts and prompts the table was computed for.</param>
+    /// <param name="Model">The model's path as given (for people reading the cache; the fingerprint decides reuse).</param>
+    /// <param name="Count">Number of texts.</param>
+    /// <param name="LogProb">log P(X_i | prompt_i) in nats for each text, in input order (text tokens and EOS; see <see cref="TokenBatch"/>).</param>
     public sealed record Entry(string Fingerprint, string Model, int Count, double[] LogProb);
 
+    /// <summary>log P(X_i | prompt_i) under <paramref name="model"/> (loaded from <paramref name="modelPath"/>) for each of
+    /// <paramref name="texts"/>, from the cache in <paramref name="cacheDir"/> when it holds a matching table (cached =
+    /// true), otherwise scored now and saved there. <paramref name="prompts"/> is null, or one prompt (or null) per text;
+    /// <paramref name="progress"/> receives the number of texts scored.</summary>
     public static (double[] logp, bool cached) Get(string modelPath, CausalLM model, ITokenizer tok, IReadOnlyList<string> texts,
         IReadOnlyList<string?>? prompts, string cacheDir, IProgress<int>? progress = null)
     {

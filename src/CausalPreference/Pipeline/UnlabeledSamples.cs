@@ -13,8 +13,19 @@ namespace CausalPreference.Pipeline;
 /// </summary>
 public static class UnlabeledSamples
 {
+    /// <summary>A drawn set of unlabeled samples, as cached in <c>xtilde-&lt;fingerprint&gt;.json</c>.</summary>
+    /// <param name="Texts">The samples X̃_j, m of them.</param>
+    /// <param name="Prompts">The prompt each sample continues; null when the data has no prompts.</param>
+    /// <param name="F0Logp">log P^{f0}(X̃_j) (or log P^{f0}(X̃_j | prompt_j)) in nats, the density of the sampler that drew it.</param>
+    /// <param name="NonCanonical">How many samples do not re-encode to the tokens drawn (see <see cref="GeneratedText.Canonical"/>).</param>
     public sealed record Set(string[] Texts, string?[]? Prompts, double[] F0Logp, int NonCanonical);
 
+    /// <summary>m samples from <paramref name="f0"/> (loaded from <paramref name="f0Path"/>) with <paramref name="sampler"/>:
+    /// from the cache in <paramref name="cacheDir"/> when it holds a set for the same model, m, prompts, sampler and seed
+    /// (cached = true), otherwise drawn now and saved there. When <paramref name="promptPool"/> has a non-empty prompt, each
+    /// sample continues a prompt drawn from it with replacement (seeded by the sampler's seed); otherwise samples are
+    /// unconditional. <paramref name="progress"/> receives the number drawn. Throws <see cref="InputException"/> when
+    /// <paramref name="m"/> &lt; 1.</summary>
     public static (Set set, bool cached) Get(string f0Path, CausalLM f0, ITokenizer tok, int m, IReadOnlyList<string?>? promptPool,
         SamplerSettings sampler, string cacheDir, IProgress<int>? progress = null)
     {

@@ -9,6 +9,8 @@ public sealed class SimulatedData
     /// <summary>True when the rows come from the confounded mechanism (every row then carries <see cref="SimulatedRow.U"/>).</summary>
     public bool Confounded { get; }
 
+    /// <summary>Wraps <paramref name="rows"/> (kept, not copied). Throws <see cref="ArgumentNullException"/> for null rows and
+    /// <see cref="ArgumentException"/> when <paramref name="confounded"/> and a row lacks <see cref="SimulatedRow.U"/>.</summary>
     public SimulatedData(IReadOnlyList<SimulatedRow> rows, bool confounded)
     {
         ArgumentNullException.ThrowIfNull(rows);

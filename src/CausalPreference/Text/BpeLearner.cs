@@ -27,6 +27,7 @@ public static class BpeLearner
     /// the pipeline runs it): every word of a few hundred headlines becomes one token (3,974 tokens there), and 86% of the
     /// words FT then writes occur in the training texts, against 68% with 2,048 tokens and 16% with bytes.</summary>
     public const int DefaultVocabSize = 4096;
+    /// <summary>The one special token of a learned tokenizer (the last id): BOS, EOS and PAD at once, as in GPT-2.</summary>
     public const string EndOfText = "<|endoftext|>";
 
     /// <summary>How texts are split into words before merging (and before encoding: the tokenizer.json's Split

@@ -11,6 +11,9 @@ public static class BpeMerge
     /// <summary>A pair's merge result: the merged id and its priority (lower merges first), or null if the pair does not merge.</summary>
     public delegate (int id, double priority)? PairMerge(int left, int right);
 
+    /// <summary>Runs the merge loop on <paramref name="symbols"/> and returns the merged ids (a copy of the input when
+    /// fewer than 2 symbols or no pair merges). <paramref name="merge"/> says whether and into what an adjacent pair
+    /// merges; it is asked again for the neighbours of every merged symbol.</summary>
     public static List<int> Apply(IReadOnlyList<int> symbols, PairMerge merge)
     {
         int n = symbols.Count;

@@ -13,12 +13,18 @@ namespace CausalPreference.Text;
 /// </summary>
 public sealed class ByteTokenizer : ITokenizer
 {
+    /// <summary>"byte".</summary>
     public string Kind => "byte";
+    /// <summary>259: the 256 byte values, BOS, EOS and PAD.</summary>
     public int VocabSize => 259;
+    /// <summary>256, the first id after the bytes.</summary>
     public int BosId => 256;
+    /// <summary>257.</summary>
     public int EosId => 257;
+    /// <summary>258.</summary>
     public int PadId => 258;
 
+    /// <summary>The UTF-8 bytes of <paramref name="text"/>, one id (0–255) each.</summary>
     public int[] Encode(string text)
     {
         var bytes = Encoding.UTF8.GetBytes(text);
@@ -27,6 +33,8 @@ public sealed class ByteTokenizer : ITokenizer
         return ids;
     }
 
+    /// <summary>The ids 0–255 as UTF-8 bytes (BOS, EOS, PAD and ids out of range dropped); an invalid byte sequence becomes
+    /// U+FFFD, so the text may not re-encode to <paramref name="ids"/>.</summary>
     public string Decode(IReadOnlyList<int> ids)
     {
         var bytes = new List<byte>(ids.Count);
@@ -35,6 +43,8 @@ public sealed class ByteTokenizer : ITokenizer
         return Encoding.UTF8.GetString(bytes.ToArray());
     }
 
+    /// <summary>Writes <c>causalpo_tokenizer.json</c> (<c>{"kind": "byte"}</c>) into <paramref name="dir"/>; there is no
+    /// vocabulary file.</summary>
     public void Save(string dir) =>
         AtomicFile.WriteAllText(Path.Combine(dir, Tokenizers.ConfigFile), JsonSerializer.Serialize(new { kind = Kind }));
 }

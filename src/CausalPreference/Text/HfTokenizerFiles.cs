@@ -20,7 +20,10 @@ namespace CausalPreference.Text;
 /// </summary>
 public static class HfTokenizerFiles
 {
+    /// <summary>The file names Hugging Face gives the tokenizer's settings (tokenizer_config.json) and its special tokens
+    /// (special_tokens_map.json).</summary>
     public const string ConfigFile = "tokenizer_config.json", SpecialTokensFile = "special_tokens_map.json";
+    /// <summary>The names the byte tokenizer's BOS, EOS and PAD (ids 256, 257, 258) get in the written files.</summary>
     public static readonly string[] ByteSpecialTokens = { "<|bos|>", "<|eos|>", "<|pad|>" };
 
     /// <summary>Null when <see cref="Write"/> can express the tokenizer; otherwise the reason and what to do.</summary>

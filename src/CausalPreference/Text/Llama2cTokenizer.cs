@@ -14,18 +14,27 @@ namespace CausalPreference.Text;
 /// </summary>
 public sealed class Llama2cTokenizer : ITokenizer
 {
+    /// <summary>The file name the tokenizer is saved under and looked for in a model folder: tokenizer.bin.</summary>
     public const string FileName = "tokenizer.bin";
     readonly string[] _pieces;
     readonly float[] _scores;
     readonly int _maxTokenLength;
     readonly Dictionary<string, int> _lookup = new(StringComparer.Ordinal);
 
+    /// <summary>"llama2c".</summary>
     public string Kind => "llama2c";
+    /// <summary>The number of pieces in the file (at least 259).</summary>
     public int VocabSize => _pieces.Length;
+    /// <summary>1 (SentencePiece's &lt;s&gt;).</summary>
     public int BosId => 1;
+    /// <summary>2 (SentencePiece's &lt;/s&gt;).</summary>
     public int EosId => 2;
+    /// <summary>0, &lt;unk&gt; (padding is masked, so it is never scored).</summary>
     public int PadId => 0;
 
+    /// <summary>A tokenizer from the file's contents: piece i (with "▁" already written as a space) and its score, and the
+    /// file's max_token_length (kept for <see cref="Save"/>). Throws <see cref="ArgumentException"/> for fewer than 259
+    /// pieces or a score count that differs.</summary>
     public Llama2cTokenizer(IReadOnlyList<string> pieces, IReadOnlyList<float> scores, int maxTokenLength)
     {
         if (pieces.Count < 259 || pieces.Count != scores.Count)
@@ -36,6 +45,7 @@ public sealed class Llama2cTokenizer : ITokenizer
         for (int i = 0; i < _pieces.Length; i++) _lookup.TryAdd(_pieces[i], i); // first occurrence wins, as llama2.c's sorted lookup
     }
 
+    /// <summary>Reads a llama2.c tokenizer file; throws <see cref="InputException"/> when it is unreadable or malformed.</summary>
     public static Llama2cTokenizer Load(string path)
     {
         try
@@ -65,6 +75,8 @@ public sealed class Llama2cTokenizer : ITokenizer
         return Load(file);
     }
 
+    /// <summary>llama2.c's encoding (see <see cref="Llama2cTokenizer"/>): dummy leading space, characters or byte
+    /// fallbacks, then score-ordered merges; empty for the empty string.</summary>
     public int[] Encode(string text)
     {
         if (text.Length == 0) return Array.Empty<int>();
@@ -81,6 +93,8 @@ public sealed class Llama2cTokenizer : ITokenizer
         foreach (var b in Encoding.UTF8.GetBytes(s)) symbols.Add(b + 3); // byte fallback: <0x00> is id 3
     }
 
+    /// <summary>The pieces' bytes (byte-fallback tokens as their byte) as UTF-8, &lt;unk&gt;, BOS, EOS and out-of-range ids
+    /// dropped, and the leading dummy space removed.</summary>
     public string Decode(IReadOnlyList<int> ids)
     {
         var bytes = new List<byte>();
@@ -94,6 +108,8 @@ public sealed class Llama2cTokenizer : ITokenizer
         return Encoding.UTF8.GetString(bytes.Skip(start).ToArray());
     }
 
+    /// <summary>Writes tokenizer.bin (in the format it was read from) and <c>causalpo_tokenizer.json</c>
+    /// (<c>{"kind": "llama2c"}</c>) into <paramref name="dir"/>, each atomically.</summary>
     public void Save(string dir)
     {
         AtomicFile.Write(Path.Combine(dir, FileName), s =>

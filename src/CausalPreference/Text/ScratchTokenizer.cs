@@ -9,6 +9,7 @@ namespace CausalPreference.Text;
 /// </summary>
 public sealed record ScratchTokenizer(string Kind = ScratchTokenizer.Learned, int VocabSize = BpeLearner.DefaultVocabSize)
 {
+    /// <summary>The two kinds: "learned" (byte-level BPE from the training texts) and "bytes" (<see cref="ByteTokenizer"/>).</summary>
     public const string Learned = "learned", Bytes = "bytes";
 
     /// <summary>Checks the choice; <paramref name="where"/> names the option or config key in the message.</summary>

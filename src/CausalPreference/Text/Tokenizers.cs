@@ -6,6 +6,8 @@ namespace CausalPreference.Text;
 /// <summary>Creates and loads tokenizers by kind; a checkpoint folder names its tokenizer in <see cref="ConfigFile"/>.</summary>
 public static class Tokenizers
 {
+    /// <summary>"causalpo_tokenizer.json": <c>{"kind": …}</c> (and, for Hugging Face tokenizers, the BOS, EOS and PAD ids)
+    /// in a checkpoint folder.</summary>
     public const string ConfigFile = "causalpo_tokenizer.json";
 
     /// <summary>Extra loaders for other tokenizer files (Hugging Face tokenizer.json, llama2.c tokenizer.bin), tried in order.</summary>
@@ -24,6 +26,8 @@ public static class Tokenizers
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException) { return null; }
     }
 
+    /// <summary>A built-in tokenizer by kind: "byte" (<see cref="ByteTokenizer"/>) or "gpt2" (<see cref="Gpt2Tokenizer"/>).
+    /// Throws <see cref="InputException"/> for any other kind.</summary>
     public static ITokenizer Create(string kind) => kind switch
     {
         "byte" => new ByteTokenizer(),
@@ -31,6 +35,9 @@ public static class Tokenizers
         _ => throw new InputException($"unknown tokenizer kind '{kind}'; known: byte, gpt2"),
     };
 
+    /// <summary>The tokenizer of a model folder: the built-in kind its <see cref="ConfigFile"/> names, otherwise the first of
+    /// <see cref="FolderLoaders"/> that finds its files. Throws <see cref="InputException"/> when <see cref="ConfigFile"/> is
+    /// corrupt or no tokenizer is found.</summary>
     public static ITokenizer Load(string dir)
     {
         var cfg = Path.Combine(dir, ConfigFile);

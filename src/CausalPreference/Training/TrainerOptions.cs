@@ -6,16 +6,27 @@ namespace CausalPreference.Training;
 /// </summary>
 public sealed record TrainerOptions
 {
+    /// <summary>Passes over the training rows (at least 1); with <see cref="StopAtValidationLoss"/> the run may stop earlier.</summary>
     public int Epochs { get; init; } = 3;
+    /// <summary>Rows (or items) per optimizer step (at least 1).</summary>
     public int BatchSize { get; init; } = 4;
+    /// <summary>AdamW's peak learning rate (positive, finite), reached after <see cref="WarmupSteps"/> and decayed linearly
+    /// to 0 at the last step (see <see cref="TrainLoop.LearningRate"/>).</summary>
     public double LearningRate { get; init; } = 5e-5;
+    /// <summary>AdamW's decay rate β₁ of the first-moment (mean gradient) estimate.</summary>
     public double Beta1 { get; init; } = 0.9;
+    /// <summary>AdamW's decay rate β₂ of the second-moment (squared gradient) estimate.</summary>
     public double Beta2 { get; init; } = 0.999;
+    /// <summary>AdamW's ε, added to the square root of the second moment in the update's denominator.</summary>
     public double Eps { get; init; } = 1e-8;
+    /// <summary>AdamW's decoupled weight decay coefficient (0: none, the paper's setting).</summary>
     public double WeightDecay { get; init; }
+    /// <summary>Steps of linear warmup from 0 to <see cref="LearningRate"/> (0: none, the paper's setting).</summary>
     public int WarmupSteps { get; init; }
     /// <summary>Global gradient-norm clip; 0 or less disables it.</summary>
     public double MaxGradNorm { get; init; } = 1.0;
+    /// <summary>Seeds the order of rows in each epoch and the random numbers of each step (dropout), so a run is repeatable
+    /// and a resumed run continues as the uninterrupted one would.</summary>
     public long Seed { get; init; } = 42;
     /// <summary>Save a resumable state every this many steps (and at each epoch end).</summary>
     public int CheckpointEvery { get; init; } = 200;
@@ -27,7 +38,7 @@ public sealed record TrainerOptions
     /// rate still follows the schedule of the full run, so a run that needs every epoch is the same as without a target.</summary>
     public double? StopAtValidationLoss { get; init; }
 
-    /// <summary>Checks the settings; each message names its parameter (in backticks, see <see cref="IO.InputException.Respell"/>).</summary>
+    /// <summary>Checks the settings; each message names its parameter (in backticks, see <see cref="IO.InputException.Respell(Func{string, string?})"/>).</summary>
     public void Validate()
     {
         if (Epochs < 1) throw new IO.InputException($"`epochs` must be at least 1 (got {Epochs})");
