@@ -8,6 +8,18 @@ namespace CausalPreference.Data;
 /// <param name="TextColumn">The column holding each row's text (required; must be non-blank in every row).</param>
 public sealed record DatasetSpec(string Path, string TextColumn)
 {
+    /// <summary>The file's name and the columns read, for model cards and reports, e.g. <c>data.csv (text 'headline', outcome 'ctr', higher is better, experiments 'test_id')</c>.</summary>
+    public string Describe()
+    {
+        var parts = new List<string> { $"text '{TextColumn}'" };
+        if (OutcomeColumn is { } o) parts.Add($"outcome '{o}', {(HigherIsBetter ? "higher" : "lower")} is better");
+        if (ClicksColumn is { } c) parts.Add($"clicks '{c}' of impressions '{ImpressionsColumn}'");
+        if (PromptColumn is { } p) parts.Add($"prompt '{p}'");
+        if (GroupColumn is { } g) parts.Add($"experiments '{g}'");
+        if (LogPropensityColumn is { } l) parts.Add($"design log-probabilities '{l}'");
+        return $"{System.IO.Path.GetFileName(Path)} ({string.Join(", ", parts)})";
+    }
+
     /// <summary>The numeric outcome. Give it, or <see cref="ClicksColumn"/> with <see cref="ImpressionsColumn"/> (not both).</summary>
     public string? OutcomeColumn { get; init; }
     /// <summary>Optional prompt (context) the text was written for.</summary>

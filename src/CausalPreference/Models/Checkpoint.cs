@@ -30,7 +30,12 @@ namespace CausalPreference.Models;
 /// </summary>
 public static class Checkpoint
 {
-    public const string WeightsFile = "model.safetensors", ConfigFile = "causalpo_config.json", ChecksumFile = "checksums.json";
+    /// <summary>The weights (transformers' layout when config.json is beside them).</summary>
+    public const string WeightsFile = "model.safetensors";
+    /// <summary>The tool's <see cref="ModelConfig"/>; its presence with <see cref="WeightsFile"/> makes a folder a causalpo checkpoint.</summary>
+    public const string ConfigFile = "causalpo_config.json";
+    /// <summary>SHA-256 of every file of the checkpoint, written last and checked on load.</summary>
+    public const string ChecksumFile = "checksums.json";
 
     /// <summary>Loaders for other formats: given a path, return a model and tokenizer or null if not theirs.</summary>
     public static readonly List<Func<string, (CausalLM, ITokenizer)?>> ForeignLoaders = new()
@@ -40,6 +45,13 @@ public static class Checkpoint
         LoraAdapters.TryLoadAdapterFolder,
     };
 
+    /// <summary>Writes <paramref name="model"/> and <paramref name="tok"/> as a checkpoint folder (see the type's summary).</summary>
+    /// <param name="model">The model; LoRA adapters, if attached, are merged into the saved weights.</param>
+    /// <param name="tok">Its tokenizer.</param>
+    /// <param name="dir">The folder (created if missing; files of an earlier checkpoint there are replaced one by one).</param>
+    /// <param name="extra">Writes further files into the folder before the checksums (covered by them only if listed here).</param>
+    /// <param name="saveAdapters">Also write attached LoRA adapters alone in PEFT's format.</param>
+    /// <exception cref="InputException">The folder cannot be created.</exception>
     public static void Save(CausalLM model, ITokenizer tok, string dir, Action<string>? extra = null, bool saveAdapters = false)
     {
         var full = Path.GetFullPath(dir);
@@ -78,6 +90,7 @@ public static class Checkpoint
     /// <summary>True when the checkpoint's weights are in transformers' layout (written with config.json beside them).</summary>
     public static bool HasHfLayout(string dir) => File.Exists(Path.Combine(dir, HfFormat.ConfigFile));
 
+    /// <summary>True when <paramref name="dir"/> holds a causalpo checkpoint (<see cref="ConfigFile"/> and <see cref="WeightsFile"/>).</summary>
     public static bool IsCheckpoint(string dir) => File.Exists(Path.Combine(dir, ConfigFile)) && File.Exists(Path.Combine(dir, WeightsFile));
 
     /// <summary>Loads a checkpoint folder (or a foreign format) onto <paramref name="device"/>.</summary>
@@ -143,6 +156,7 @@ public static class Checkpoint
         }
     }
 
+    /// <summary>The SHA-256 of a file as lower-case hex, as <see cref="ChecksumFile"/> stores it.</summary>
     public static string Sha256(string path)
     {
         using var s = File.OpenRead(path);

@@ -32,6 +32,9 @@ public sealed record HfExportResult(string OutDir, bool Adapter, bool MergedLora
 /// </summary>
 public static class HfExport
 {
+    /// <summary>Exports the model in <paramref name="modelDir"/> as a Hugging Face folder at <paramref name="outDir"/>.</summary>
+    /// <exception cref="InputException">The model is missing or unreadable, the destination is not usable, or the model's
+    /// tokenizer has no exact Hugging Face form; the message says what to do.</exception>
     public static HfExportResult Export(string modelDir, string outDir, HfExportOptions o)
     {
         var src = Path.GetFullPath(modelDir);

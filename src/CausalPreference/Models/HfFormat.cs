@@ -17,8 +17,14 @@ namespace CausalPreference.Models;
 /// </summary>
 public static class HfFormat
 {
-    public const string ConfigFile = "config.json", WeightsFile = "model.safetensors", IndexFile = "model.safetensors.index.json",
-        GenerationConfigFile = "generation_config.json";
+    /// <summary>transformers' model configuration (model_type, sizes, token ids).</summary>
+    public const string ConfigFile = "config.json";
+    /// <summary>The weights of an unsharded folder.</summary>
+    public const string WeightsFile = "model.safetensors";
+    /// <summary>The shard index of a sharded folder (weight_map: tensor name → shard file).</summary>
+    public const string IndexFile = "model.safetensors.index.json";
+    /// <summary>transformers' generation defaults (BOS and EOS ids here).</summary>
+    public const string GenerationConfigFile = "generation_config.json";
 
     static readonly string[] Gpt2Conv1D = { ".attn.c_attn.weight", ".attn.c_proj.weight", ".mlp.c_fc.weight", ".mlp.c_proj.weight" };
 

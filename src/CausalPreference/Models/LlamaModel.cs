@@ -155,6 +155,7 @@ public sealed class LlamaModel : CausalLM
     readonly AdaptableLinear? lm_head; // null when tied: the head then reads model.embed_tokens.weight directly
     readonly float[] _invFreq;
 
+    /// <summary>Builds a randomly initialized model of <paramref name="config"/> (family llama; validated first).</summary>
     public LlamaModel(ModelConfig config) : base("llama", config)
     {
         config.Validate("model configuration");
@@ -229,11 +230,13 @@ public sealed class LlamaModel : CausalLM
         return model.norm.forward(x);
     }
 
+    /// <summary>Next-token logits [batch, time, vocab] for token ids [batch, time]; with <paramref name="cache"/>, continues the cached positions.</summary>
     public override Tensor Forward(Tensor ids, KvCache? cache)
     {
         var h = Trunk(ids, cache);
         return lm_head is null ? functional.linear(h, model.embed_tokens.weight!) : lm_head.forward(h);
     }
 
+    /// <summary>The final normalized hidden states [batch, time, dim] (the LM head's input).</summary>
     public override Tensor Hidden(Tensor ids) => Trunk(ids, null);
 }

@@ -12,8 +12,11 @@ namespace CausalPreference.Models;
 /// <summary>LoRA settings. Defaults are the paper's: r 8, α 8, dropout 0.1; target modules by family (see <see cref="LoraAdapters.DefaultTargets"/>).</summary>
 public sealed record LoraOptions
 {
+    /// <summary>r, the rank of each adapter's update B·A (A is [r, in], B is [out, r]).</summary>
     public int Rank { get; init; } = 8;
+    /// <summary>α: the update is scaled by α / r.</summary>
     public double Alpha { get; init; } = 8;
+    /// <summary>Dropout on the adapter's input during training (0 ≤ p &lt; 1).</summary>
     public double Dropout { get; init; } = 0.1;
     /// <summary>Module names (a layer matches when its path equals a name or ends with "." + name); null = the family default.</summary>
     public IReadOnlyList<string>? TargetModules { get; init; }
@@ -39,7 +42,10 @@ public sealed record LoraOptions
 /// </summary>
 public static class LoraAdapters
 {
-    public const string WeightsFile = "adapter_model.safetensors", ConfigFile = "adapter_config.json";
+    /// <summary>PEFT's adapter weights file (lora_A / lora_B per adapted layer).</summary>
+    public const string WeightsFile = "adapter_model.safetensors";
+    /// <summary>PEFT's adapter configuration (r, lora_alpha, target_modules, base_model_name_or_path).</summary>
+    public const string ConfigFile = "adapter_config.json";
     const string PeftPrefix = "base_model.model.";
 
     static readonly ConditionalWeakTable<CausalLM, LoraOptions> Attached = new();
@@ -52,6 +58,7 @@ public static class LoraAdapters
     public static IReadOnlyList<(string path, AdaptableLinear layer)> Layers(CausalLM model) =>
         model.named_modules().Where(m => m.module is AdaptableLinear).Select(m => (m.name, (AdaptableLinear)m.module)).ToList();
 
+    /// <summary>True when at least one layer of <paramref name="model"/> has a LoRA adapter attached.</summary>
     public static bool HasAdapters(CausalLM model) => Layers(model).Any(l => l.layer.HasAdapter);
 
     static bool Matches(string path, LoraOptions o, IReadOnlyList<string> names) =>

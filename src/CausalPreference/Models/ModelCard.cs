@@ -12,6 +12,7 @@ namespace CausalPreference.Models;
 /// </summary>
 public static class ModelCard
 {
+    /// <summary>The card's file name, as the Hugging Face Hub reads it.</summary>
     public const string FileName = "README.md";
 
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
@@ -21,13 +22,17 @@ public static class ModelCard
     /// <param name="config">The model's architecture.</param>
     /// <param name="tok">The model's tokenizer (the card says how its files relate to the tool's tokenizer).</param>
     /// <param name="baseModel">The model the run started from, or null when it was built from scratch.</param>
-    public static void WriteInto(string runDir, ModelConfig config, Text.ITokenizer tok, string? baseModel)
+    /// <param name="data">The training data as the run read it (file and columns), or null.</param>
+    public static void WriteInto(string runDir, ModelConfig config, Text.ITokenizer tok, string? baseModel, string? data = null)
     {
         bool hf = Checkpoint.HasHfLayout(runDir);
         string note = !hf
             ? $"This architecture has no Hugging Face form ({HfFormat.CannotExpress(config, tok)}); the weights are in causalpo's layout and only causalpo loads them."
             : TokenizerNote(tok) ?? $"The tokenizer ({tok.Kind}) has no exact tokenizer.json form, so no tokenizer files were written: {Text.HfTokenizerFiles.CannotExpress(tok)}.";
-        IO.AtomicFile.WriteAllText(Path.Combine(runDir, FileName), Build(runDir, config, baseModel, adapter: false, note));
+        if (File.Exists(Path.Combine(runDir, LoraAdapters.ConfigFile)))
+            note += $"\nThe run trained LoRA adapters: model.safetensors holds the merged model; {LoraAdapters.WeightsFile} and {LoraAdapters.ConfigFile} " +
+                    "hold the adapter alone in PEFT's format (`PeftModel.from_pretrained(base, THIS_FOLDER)`), naming its base.";
+        IO.AtomicFile.WriteAllText(Path.Combine(runDir, FileName), Build(runDir, config, baseModel, adapter: false, note, data));
     }
 
     /// <summary>One sentence on the tokenizer files written beside the weights, or null when none can be written.</summary>
@@ -43,7 +48,8 @@ public static class ModelCard
     /// <param name="baseModel">The base model the run started from, if known.</param>
     /// <param name="adapter">True for a PEFT adapter folder, false for a full model.</param>
     /// <param name="tokenizerNote">One sentence on the tokenizer files.</param>
-    public static string Build(string sourceDir, ModelConfig config, string? baseModel, bool adapter, string tokenizerNote)
+    /// <param name="data">The training data (file and columns), when known.</param>
+    public static string Build(string sourceDir, ModelConfig config, string? baseModel, bool adapter, string tokenizerNote, string? data = null)
     {
         var run = ReadJson(Path.Combine(sourceDir, "run.json"));
         var training = ReadJson(Path.Combine(sourceDir, "training.json"));
@@ -72,6 +78,7 @@ public static class ModelCard
         sb.AppendLine("## Training");
         sb.AppendLine();
         if (baseModel is not null) sb.AppendLine($"- Base model: `{baseModel}`");
+        Line(sb, "Data", data);
         if (run is not null)
         {
             Line(sb, "Starting model", Str(run, "Model"));

@@ -23,7 +23,9 @@ public sealed record CausalRunRequest(DirectOutcomeDataset Data, string ModelPat
     public string? UnlabeledFile { get; init; }
     /// <summary>The model X̃ is sampled from (null: <see cref="ModelPath"/>).</summary>
     public string? F0Path { get; init; }
+    /// <summary>Where the model runs (null: the CPU, or the device the caller already chose).</summary>
     public torch.Device? Device { get; init; }
+    /// <summary>Receives training progress (steps, loss, rate) for a progress bar; null: none.</summary>
     public IProgress<TrainingProgress>? Progress { get; init; }
     /// <summary>Start over (instead of refusing) when the folder holds a run with other settings (the demo, the pipeline).</summary>
     public bool RestartOnSettingsChange { get; init; }
@@ -58,6 +60,11 @@ public static class CausalRun
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
+    /// <summary>Runs one causal training end to end (reference log-probabilities, X̃ samples, ĝ, training, certificate)
+    /// and writes the model, run.json and a model card into the request's output folder; resumes an interrupted run.</summary>
+    /// <param name="r">What to train and where.</param>
+    /// <param name="log">Receives one line per stage (what was used, what was found).</param>
+    /// <exception cref="IO.InputException">Bad data, model or settings; the message names the file and what to do.</exception>
     public static CausalRunSummary Execute(CausalRunRequest r, TextWriter log)
     {
         var ds = r.Data;
@@ -228,7 +235,7 @@ public static class CausalRun
             overlap.Enabled, result.BestStep, finalLambda, cert, certified, alarms, within ? "within-experiment" : "pooled",
             trainData.GroupRows?.Length ?? 0, valData.GroupRows?.Length ?? 0, MedianStepEss(steps));
         AtomicFile.WriteAllText(Path.Combine(r.OutDir, "run.json"), JsonSerializer.Serialize(summary, RunJson));
-        ModelCard.WriteInto(r.OutDir, model.Config, tok, ModelSource.NameOf(r.ModelPath));
+        ModelCard.WriteInto(r.OutDir, model.Config, tok, ModelSource.NameOf(r.ModelPath), $"{ds.Spec.Describe()}, {ds.Rows.Count} rows");
         return summary;
     }
 
@@ -260,6 +267,7 @@ public static class CausalRun
         return (perm.Take(k).OrderBy(i => i).ToArray(), perm.Skip(k).OrderBy(i => i).ToArray());
     }
 
+    /// <summary>The objective's name as runs, tables and model cards spell it: cpo, dr-cpo, oo-rlhf.</summary>
     public static string Name(ObjectiveKind k) => k switch { ObjectiveKind.Cpo => "cpo", ObjectiveKind.DrCpo => "dr-cpo", _ => "oo-rlhf" };
 
     static string? PromptColumnOf(string file)

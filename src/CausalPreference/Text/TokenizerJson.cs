@@ -21,6 +21,7 @@ namespace CausalPreference.Text;
 /// </summary>
 public sealed class TokenizerJson : ITokenizer
 {
+    /// <summary>The Hugging Face tokenizer file (the tokenizers library's serialization).</summary>
     public const string FileName = "tokenizer.json";
     static readonly string[] CopiedFiles = { FileName, "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json" };
     const string Gpt2Pattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
@@ -43,10 +44,15 @@ public sealed class TokenizerJson : ITokenizer
     readonly Dictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     readonly Dictionary<string, string> _files;     // files to copy on Save
 
+    /// <summary>"hf": a Hugging Face tokenizer.</summary>
     public string Kind => "hf";
+    /// <summary>Ids in use: the model's vocabulary plus added tokens (the largest id + 1).</summary>
     public int VocabSize { get; }
+    /// <summary>The id fed before a text: the BOS token the tokenizer's or model's configs name, else <see cref="EosId"/>.</summary>
     public int BosId { get; }
+    /// <summary>The id scored after a text: the EOS token the configs name, else a known end-of-text token (&lt;/s&gt;, &lt;|endoftext|&gt;, …).</summary>
     public int EosId { get; }
+    /// <summary>The id used to pad batches (the pad token, else <see cref="EosId"/>); never scored.</summary>
     public int PadId { get; }
 
     internal static readonly char[] ByteToChar = BuildByteToChar();
@@ -393,6 +399,7 @@ public sealed class TokenizerJson : ITokenizer
 
     // ---------------- encode / decode ----------------
 
+    /// <summary>The ids of <paramref name="text"/> as the Hugging Face library encodes it without special tokens (normalizer, pre-tokenizer, model; added tokens matched first).</summary>
     public int[] Encode(string text)
     {
         var ids = new List<int>();
@@ -449,6 +456,7 @@ public sealed class TokenizerJson : ITokenizer
         return result;
     }
 
+    /// <summary>The text of <paramref name="ids"/> (special tokens skipped), by the tokenizer's decoder.</summary>
     public string Decode(IReadOnlyList<int> ids)
     {
         var bytes = new List<byte>();
@@ -472,6 +480,7 @@ public sealed class TokenizerJson : ITokenizer
         return Encoding.UTF8.GetString(bytes.Skip(strip).ToArray());
     }
 
+    /// <summary>Copies the tokenizer's own files (tokenizer.json or vocab.json + merges.txt, and its configs) into <paramref name="dir"/> unchanged.</summary>
     public void Save(string dir)
     {
         foreach (var (name, text) in _files) AtomicFile.WriteAllText(Path.Combine(dir, name), text);

@@ -13,7 +13,9 @@ namespace CausalPreference.Training;
 /// <param name="OutDir">The output folder: the best checkpoint, training.json and train_log.jsonl.</param>
 public sealed record SftRequest(DirectOutcomeDataset Data, string Base, SftOptions Options, string OutDir)
 {
+    /// <summary>Where the model runs (null: the CPU, or the device the caller already chose).</summary>
     public torch.Device? Device { get; init; }
+    /// <summary>Receives training progress (steps, loss, rate) for a progress bar; null: none.</summary>
     public IProgress<TrainingProgress>? Progress { get; init; }
     /// <summary>Start over (instead of refusing) when the folder holds a run with other settings (the demo, the pipeline).</summary>
     public bool RestartOnSettingsChange { get; init; }
@@ -36,6 +38,11 @@ public sealed record SftRunSummary(string Base, long Parameters, int TrainRows, 
 /// </summary>
 public static class SftRun
 {
+    /// <summary>Fine-tunes the base on the request's texts (FT), keeping the checkpoint with the best validation loss, and
+    /// writes it with training.json and a model card into the output folder; resumes an interrupted run.</summary>
+    /// <param name="r">What to fine-tune, on which rows, and where.</param>
+    /// <param name="log">Receives the run's lines (tokenizer, sizes, validation loss before and after).</param>
+    /// <exception cref="IO.InputException">Bad data, base or settings; the message names the file and what to do.</exception>
     public static SftRunSummary Execute(SftRequest r, TextWriter log)
     {
         var o = r.Options.Validated(r.Base);
@@ -69,7 +76,7 @@ public static class SftRun
         log.WriteLine($"FT: validation loss {before:F4} -> {result.BestValidationLoss:F4} nats/token (best epoch {result.BestEpoch}, {result.Steps} steps{(result.StoppedEarly ? ", target reached" : "")})");
         if (o.StopAtLoss is double target && result.BestValidationLoss > target)
             log.WriteLine($"FT: warning: the target validation loss {target} was not reached in {result.Steps} steps; the causal objectives start from a model that has not learned the texts well, so expect little gain (raise the FT budget)");
-        ModelCard.WriteInto(r.OutDir, model.Config, tok, scratch ? null : ModelSource.NameOf(r.Base));
+        ModelCard.WriteInto(r.OutDir, model.Config, tok, scratch ? null : ModelSource.NameOf(r.Base), $"{r.Data.Spec.Describe()}, {r.Data.Rows.Count} rows");
         return new SftRunSummary(r.Base, model.ParameterCount(), trainTexts.Length, valTexts.Length, opts, before, result);
     }
 }
