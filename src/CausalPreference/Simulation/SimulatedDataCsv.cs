@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text;
+using CausalPreference.Data;
 using CausalPreference.IO;
 
 namespace CausalPreference.Simulation;
@@ -41,30 +41,23 @@ public static class SimulatedDataCsv
     }
 
     /// <summary>
-    /// Reads a file written by <see cref="Write"/> (or by hand in the same format). The header decides whether it is
-    /// confounded (a <c>u</c> column). Throws <see cref="InputException"/> naming the row and column of any problem.
+    /// Reads a file written by <see cref="Write"/> (or by hand in the same format), through <see cref="TableReader"/>.
+    /// The header decides whether it is confounded (a <c>u</c> column). Throws <see cref="InputException"/> naming the
+    /// row and column of any problem.
     /// </summary>
     public static SimulatedData Read(string path)
     {
-        string content;
-        try { content = File.ReadAllText(path, Encoding.UTF8); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        { throw new InputException($"cannot read the simulated data file: {e.Message}. Check the path.", path, inner: e); }
-
-        var records = Parse(content, path);
-        if (records.Count == 0) throw new InputException("the file is empty; expected a header 'text,outcome,log_propensity[,u]'.", path, 0);
-        var header = records[0];
+        var table = TableReader.Read(path);
+        var header = table.Columns;
         bool confounded = header.Count == 4 && header[3] == "u";
         if (!header.Take(3).SequenceEqual(BaseHeader) || header.Count != (confounded ? 4 : 3))
             throw new InputException($"unexpected header '{string.Join(",", header)}'; expected 'text,outcome,log_propensity' or 'text,outcome,log_propensity,u'.", path, 0);
 
-        var rows = new List<SimulatedRow>(records.Count - 1);
-        for (int r = 1; r < records.Count; r++)
+        var rows = new List<SimulatedRow>(table.RowCount);
+        for (int i = 0; i < table.RowCount; i++)
         {
-            var f = records[r];
-            if (f.Count == 1 && f[0].Length == 0 && r == records.Count - 1) break; // tolerate a final blank line
-            if (f.Count != header.Count)
-                throw new InputException($"expected {header.Count} fields, found {f.Count}. Quote texts that contain commas.", path, r);
+            long r = table.RowNumber(i);
+            var f = Enumerable.Range(0, header.Count).Select(c => table.Get(i, c) ?? "").ToArray();
             double y = Number(f[1], path, r, "outcome", allowNegInf: false);
             double lp = Number(f[2], path, r, "log_propensity", allowNegInf: true);
             if (lp > 0) throw new InputException($"a log probability must be ≤ 0; found {f[2]}.", path, r, "log_propensity");
@@ -79,56 +72,10 @@ public static class SimulatedDataCsv
         return new SimulatedData(rows, confounded);
     }
 
-    static double Number(string s, string path, int row, string column, bool allowNegInf)
+    static double Number(string s, string path, long row, string column, bool allowNegInf)
     {
         if (!double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || double.IsNaN(v) || double.IsPositiveInfinity(v) || (!allowNegInf && double.IsNegativeInfinity(v)))
             throw new InputException($"'{s}' is not a {(allowNegInf ? "number (or -Infinity)" : "finite number")}.", path, row, column);
         return v;
-    }
-
-    /// <summary>RFC 4180 parser: fields separated by commas, records by LF or CRLF; quoted fields may hold commas, quotes ("") and line breaks.</summary>
-    static List<List<string>> Parse(string s, string path)
-    {
-        var records = new List<List<string>>();
-        var record = new List<string>();
-        var field = new StringBuilder();
-        int i = 0;
-        if (s.Length > 0 && s[0] == '\uFEFF') i = 1;
-        bool any = false;
-        while (i < s.Length)
-        {
-            char c = s[i];
-            if (c == '"' && field.Length == 0)
-            {
-                i++;
-                while (true)
-                {
-                    if (i >= s.Length) throw new InputException("a quoted field is not closed; add the closing quote.", path, records.Count);
-                    if (s[i] == '"')
-                    {
-                        if (i + 1 < s.Length && s[i + 1] == '"') { field.Append('"'); i += 2; continue; }
-                        i++;
-                        break;
-                    }
-                    field.Append(s[i++]);
-                }
-                if (i < s.Length && s[i] != ',' && s[i] != '\n' && s[i] != '\r')
-                    throw new InputException("unexpected character after a closing quote; double quotes inside quoted fields (\"\").", path, records.Count);
-                any = true;
-                continue;
-            }
-            if (c == ',') { record.Add(field.ToString()); field.Clear(); i++; any = true; continue; }
-            if (c == '\r' || c == '\n')
-            {
-                record.Add(field.ToString()); field.Clear();
-                records.Add(record); record = new List<string>();
-                i += c == '\r' && i + 1 < s.Length && s[i + 1] == '\n' ? 2 : 1;
-                any = false;
-                continue;
-            }
-            field.Append(c); i++; any = true;
-        }
-        if (any || field.Length > 0) { record.Add(field.ToString()); records.Add(record); }
-        return records;
     }
 }

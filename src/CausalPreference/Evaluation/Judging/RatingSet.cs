@@ -1,5 +1,5 @@
+using CausalPreference.Data;
 using CausalPreference.IO;
-using CausalPreference.Reporting;
 
 namespace CausalPreference.Evaluation.Judging;
 
@@ -22,27 +22,43 @@ public sealed class RatingSet
     /// <summary>The ratings in input order.</summary>
     public IReadOnlyList<Rating> Ratings => _ratings;
 
-    /// <summary>Reads a CSV with columns item, rater, label (header names case-insensitive; other columns ignored).</summary>
+    /// <summary>Reads a table (any format <see cref="TableReader"/> reads) with columns item, rater, label (header names
+    /// case-insensitive; other columns ignored).</summary>
     public static RatingSet Load(string csvPath)
     {
-        var (header, rows) = SimpleCsv.ReadFile(csvPath);
+        var table = TableReader.Read(csvPath);
         const string hint = "The ratings file needs the columns item, rater, label.";
-        int ci = SimpleCsv.RequireColumn(header, "item", csvPath, hint);
-        int cr = SimpleCsv.RequireColumn(header, "rater", csvPath, hint);
-        int cl = SimpleCsv.RequireColumn(header, "label", csvPath, hint);
-        var list = new List<Rating>(rows.Count);
+        int ci = RequireColumn(table, "item", hint);
+        int cr = RequireColumn(table, "rater", hint);
+        int cl = RequireColumn(table, "label", hint);
+        var list = new List<Rating>(table.RowCount);
         var seen = new HashSet<(string, string)>();
-        for (int i = 0; i < rows.Count; i++)
+        for (int i = 0; i < table.RowCount; i++)
         {
-            var (item, rater, label) = (rows[i][ci].Trim(), rows[i][cr].Trim(), rows[i][cl].Trim());
+            var (item, rater, label) = ((table.Get(i, ci) ?? "").Trim(), (table.Get(i, cr) ?? "").Trim(), (table.Get(i, cl) ?? "").Trim());
             if (item.Length == 0 || rater.Length == 0 || label.Length == 0)
-                throw new InputException("has an empty item, rater or label. Remove the row or fill it in.", csvPath, row: i + 1);
+                throw new InputException("has an empty item, rater or label. Remove the row or fill it in.", csvPath, row: table.RowNumber(i));
             if (!seen.Add((item, rater)))
-                throw new InputException($"rater '{rater}' rated item '{item}' again. Keep one rating per rater and item.", csvPath, row: i + 1);
+                throw new InputException($"rater '{rater}' rated item '{item}' again. Keep one rating per rater and item.", csvPath, row: table.RowNumber(i));
             list.Add(new Rating(item, rater, label));
         }
         if (list.Count == 0) throw new InputException("has no ratings.", csvPath);
         return new RatingSet(list);
+    }
+
+    /// <summary>Index of a required column (exact match first, then case-insensitive and trimmed), or an
+    /// <see cref="InputException"/> listing the available ones.</summary>
+    static int RequireColumn(Table table, string name, string hint)
+    {
+        int i = table.IndexOf(name);
+        if (i < 0)
+        {
+            var columns = table.Columns.ToList();
+            i = columns.FindIndex(h => string.Equals(h.Trim(), name, StringComparison.OrdinalIgnoreCase));
+        }
+        if (i < 0)
+            throw new InputException($"has no column '{name}' (columns: {string.Join(", ", table.Columns)}). {hint}", table.Path, column: name);
+        return i;
     }
 
     /// <summary>Labels per item, items in first-appearance order.</summary>
