@@ -162,7 +162,7 @@ const tokenizers = {};
   const model = byteLevelMergesWithAccents();
   tokenizers["tokenizers/nfd"] = tokenizerJson({ model, normalizer: { type: "NFD" }, pre_tokenizer: splitThenBytes(qwen2Pattern), decoder: { type: "ByteLevel", add_prefix_space: false, trim_offsets: false, use_regex: false }, added: withEndOfText(model) });
 }
-{ // a Sequence of normalizers: NFKD, Strip, Lowercase, Replace (regex: runs of spaces → one "▁"), Prepend, over SentencePiece BPE
+{ // a Sequence of normalizers: NFKC, Strip, Lowercase, Replace (regex: runs of spaces → one "▁"), Prepend, over SentencePiece BPE
   const model = sentencePieceModel(spChars, spMerges);
   tokenizers["tokenizers/normalizer-sequence"] = tokenizerJson({
     model,
