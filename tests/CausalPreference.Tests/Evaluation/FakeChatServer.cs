@@ -18,6 +18,15 @@ public sealed record FakeResponse(int Status, string Body, int DelayMs = 0, stri
     /// <summary>A 200 chat completion whose message content is <paramref name="content"/>.</summary>
     public static FakeResponse Completion(string content) =>
         new(200, JsonSerializer.Serialize(new { id = "x", @object = "chat.completion", choices = new[] { new { index = 0, message = new { role = "assistant", content } } } }));
+
+    /// <summary>
+    /// A 200 chat completion with no more than some OpenAI-compatible servers send: no id, created, model, usage or
+    /// system_fingerprint, only choices[0].message.content (and, when given, a finish_reason such as TGI's "eos_token").
+    /// </summary>
+    public static FakeResponse Minimal(string content, string? finishReason = null) =>
+        new(200, finishReason == null
+            ? JsonSerializer.Serialize(new { choices = new[] { new { message = new { content } } } })
+            : JsonSerializer.Serialize(new { @object = "chat.completion", choices = new[] { new { finish_reason = finishReason, message = new { role = "assistant", content } } } }));
 }
 
 /// <summary>

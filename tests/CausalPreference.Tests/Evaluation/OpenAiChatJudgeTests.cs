@@ -136,6 +136,141 @@ public class OpenAiChatJudgeTests
     }
 
     [Fact]
+    public async Task ReadsMinimalAnswersOfOpenAiCompatibleServers()
+    {
+        // vLLM, llama.cpp, TGI and proxies may leave out id, created, model, usage and system_fingerprint, or send a
+        // finish_reason the OpenAI API does not have; the answer is read all the same.
+        using var server = new FakeChatServer(r => r.Number switch
+        {
+            1 => FakeResponse.Minimal("Preferred: A"),
+            2 => FakeResponse.Minimal("Comparison: b.\nPreferred: B", finishReason: "eos_token"),
+            3 => new FakeResponse(200, "{\"choices\":[{\"message\":{\"role\":\"model\",\"content\":\"Preferred: A\"}}]}"),
+            _ => new FakeResponse(200, "{\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Preferred: B\"},\"finish_reason\":\"stop\"}]}"),
+        });
+        using var judge = new OpenAiChatJudge(Options(server));
+        Assert.Equal(PairChoice.A, (await judge.JudgeAsync(Pair)).Preferred);
+        var v = await judge.JudgeAsync(Pair);
+        Assert.Equal(PairChoice.B, v.Preferred);
+        Assert.Equal("b.", v.Reason);
+        Assert.Equal(PairChoice.A, (await judge.JudgeAsync(Pair)).Preferred);
+        Assert.Equal(PairChoice.B, (await judge.JudgeAsync(Pair)).Preferred);
+        Assert.Equal(4, judge.RequestsSent);
+    }
+
+    [Fact]
+    public async Task CodesBodiesThatAreNoChatCompletionInvalidWithTheBody()
+    {
+        string[] bodies = ["{}", "{\"choices\":[]}", "<html>busy</html>", "[1,2]", "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":null}}]}"];
+        using var server = new FakeChatServer(r => new FakeResponse(200, bodies[(r.Number - 1) % bodies.Length]));
+        using var judge = new OpenAiChatJudge(Options(server));
+        foreach (var body in bodies)
+        {
+            var v = await judge.JudgeAsync(Pair);
+            Assert.Equal(PairChoice.Invalid, v.Preferred);
+            Assert.Equal(body, v.RawResponse);
+        }
+        Assert.Equal(bodies.Length, server.RequestCount); // a 200 is never retried
+    }
+
+    [Fact]
+    public async Task RetriesEvery5xxAnd408()
+    {
+        int[] codes = [501, 520, 529, 408, 505];
+        using var server = new FakeChatServer(r => r.Number <= codes.Length ? new FakeResponse(codes[r.Number - 1], "{\"error\":\"e\"}") : FakeResponse.Completion("Preferred: B"));
+        using var judge = new OpenAiChatJudge(Options(server, maxAttempts: codes.Length + 1));
+        Assert.Equal(PairChoice.B, (await judge.JudgeAsync(Pair)).Preferred);
+        Assert.Equal(codes.Length + 1, server.RequestCount);
+        Assert.Equal(codes.Length + 1, judge.RequestsSent);
+    }
+
+    [Fact]
+    public async Task HonoursRetryAfterUpToMaxBackoff()
+    {
+        using var server = new FakeChatServer(r => r.Number == 1 ? new FakeResponse(429, "{}", RetryAfter: "1") : FakeResponse.Completion("Preferred: A"));
+        using var judge = new OpenAiChatJudge(Options(server) with { MaxBackoff = TimeSpan.FromSeconds(5) });
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal(PairChoice.A, (await judge.JudgeAsync(Pair)).Preferred);
+        Assert.InRange(sw.ElapsedMilliseconds, 900, 4000); // waited the server's second, not the 5 ms initial backoff
+
+        using var capped = new FakeChatServer(r => r.Number == 1 ? new FakeResponse(503, "{}", RetryAfter: "30") : FakeResponse.Completion("Preferred: A"));
+        using var judge2 = new OpenAiChatJudge(Options(capped)); // MaxBackoff 50 ms
+        sw.Restart();
+        Assert.Equal(PairChoice.A, (await judge2.JudgeAsync(Pair)).Preferred);
+        Assert.True(sw.ElapsedMilliseconds < 5000, $"Retry-After 30 s was not capped at MaxBackoff ({sw.ElapsedMilliseconds} ms)");
+        Assert.Equal(2, capped.RequestCount);
+    }
+
+    [Fact]
+    public async Task TellsATimeoutFromACancellation()
+    {
+        using var server = new FakeChatServer(_ => FakeResponse.Completion("Preferred: A") with { DelayMs = 3000 });
+        using var judge = new OpenAiChatJudge(Options(server, maxAttempts: 2, timeoutMs: 200));
+        var e = await Assert.ThrowsAsync<JudgeException>(() => judge.JudgeAsync(Pair));
+        Assert.Contains("after 2 attempt", e.Message);
+        Assert.Contains("no answer within 0.2 s", e.Message);
+        Assert.Equal(2, judge.RequestsSent);
+
+        using var judge2 = new OpenAiChatJudge(Options(server, maxAttempts: 3, timeoutMs: 5000));
+        using var cts = new CancellationTokenSource(200);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => judge2.JudgeAsync(Pair, cts.Token));
+        Assert.Equal(1, judge2.RequestsSent); // a cancelled request is not retried
+
+        using var judge3 = new OpenAiChatJudge(Options(server, maxAttempts: 3, timeoutMs: 150));
+        using var cts3 = new CancellationTokenSource(400); // cancelled during the second or third try
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => judge3.JudgeAsync(Pair, cts3.Token));
+    }
+
+    [Fact]
+    public async Task WaitingForASlotDoesNotCountAgainstTheTimeout()
+    {
+        using var server = new FakeChatServer(_ => FakeResponse.Completion("Preferred: A") with { DelayMs = 250 });
+        using var judge = new OpenAiChatJudge(Options(server, maxAttempts: 1, concurrency: 1, timeoutMs: 1500));
+        var verdicts = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => judge.JudgeAsync(Pair)));
+        Assert.All(verdicts, v => Assert.Equal(PairChoice.A, v.Preferred));
+        Assert.Equal(1, server.PeakInFlight);
+        Assert.Equal(8, judge.RequestsSent);
+    }
+
+    [Fact]
+    public async Task RetriesAConnectionFailureAndSaysSo()
+    {
+        int port;
+        {
+            var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            probe.Start();
+            port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop(); // nothing listens there now
+        }
+        var o = new OpenAiJudgeOptions
+        {
+            BaseUrl = $"http://127.0.0.1:{port}/v1", Model = "m", MaxAttempts = 3,
+            InitialBackoff = TimeSpan.FromMilliseconds(5), MaxBackoff = TimeSpan.FromMilliseconds(20),
+        };
+        using var judge = new OpenAiChatJudge(o);
+        var e = await Assert.ThrowsAsync<JudgeException>(() => judge.JudgeAsync(Pair));
+        Assert.Contains("after 3 attempt", e.Message);
+        Assert.Contains("connection failed", e.Message);
+        Assert.Null(e.StatusCode);
+        Assert.Equal(3, judge.RequestsSent);
+    }
+
+    [Fact]
+    public async Task SendsNoAuthorizationWithoutAKeyAndExplainsA404()
+    {
+        using var server = new FakeChatServer(r => r.Number == 1 ? FakeResponse.Minimal("Preferred: A") : new FakeResponse(404, "{\"error\":\"no such model\"}"));
+        using var judge = new OpenAiChatJudge(Options(server) with { ApiKey = null, BaseUrl = server.BaseUrl + "/" });
+        Assert.Equal(PairChoice.A, (await judge.JudgeAsync(Pair)).Preferred);
+        var req = Assert.Single(server.Requests);
+        Assert.Null(req.Authorization); // local servers get no placeholder key
+        Assert.Equal("/v1/chat/completions", req.Path);
+        var e = await Assert.ThrowsAsync<JudgeException>(() => judge.JudgeAsync(Pair));
+        Assert.Equal(404, e.StatusCode);
+        Assert.Contains("model 'judge-model' was not found", e.Message);
+        Assert.Contains("no such model", e.Message);
+        Assert.Equal(2, server.RequestCount);
+    }
+
+    [Fact]
     public void OptionsTakeTheKeyFromANamedVariableAndValidate()
     {
         var name = "CAUSALPO_TEST_KEY_" + Guid.NewGuid().ToString("N");
