@@ -1,6 +1,5 @@
 using CausalPreference.Causal;
 using CausalPreference.Models;
-using CausalPreference.Tests.Reliability;
 using CausalPreference.Text;
 using CausalPreference.Training;
 using static TorchSharp.torch;

@@ -1,5 +1,4 @@
 using CausalPreference.Cli.Commands;
-using CausalPreference.Tests.Reliability;
 
 namespace CausalPreference.Tests.EndToEnd;
 

@@ -7,7 +7,7 @@ public class WithinExperimentCliTests
 {
     static (int code, string stdout, string stderr) Run(params string[] args)
     {
-        var r = Reliability.CliRunner.Run(args);
+        var r = CliRunner.Run(args);
         return (r.Exit, r.Out, r.Err);
     }
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using CausalPreference.Tests.Reliability;
 using CausalPreference.Text;
 
 namespace CausalPreference.Tests.Evaluation;

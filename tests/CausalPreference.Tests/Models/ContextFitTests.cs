@@ -1,6 +1,5 @@
 using CausalPreference.Data;
 using CausalPreference.Models;
-using CausalPreference.Tests.Reliability;
 using CausalPreference.Text;
 
 namespace CausalPreference.Tests.Models;

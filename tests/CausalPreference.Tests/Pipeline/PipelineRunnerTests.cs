@@ -104,7 +104,7 @@ public sealed class PipelineRunnerTests : IDisposable
     {
         var cfg = Path.Combine(_dir, "tpu.json");
         File.WriteAllText(cfg, """{ "data": { "source": "world", "world_rows": 40 }, "model": { "base": "micro", "device": "tpu" } }""");
-        var r = Reliability.CliRunner.Run("pipeline", "--config", cfg, "--out", Path.Combine(_dir, "tpu-out"));
+        var r = CliRunner.Run("pipeline", "--config", cfg, "--out", Path.Combine(_dir, "tpu-out"));
         Assert.Equal(2, r.Exit);
         Assert.Contains("model.device 'tpu' is not a device this tool runs on", r.Err);
     }

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using CausalPreference.IO;
 using CausalPreference.Models;
-using CausalPreference.Tests.Reliability;
 using CausalPreference.Text;
 using static TorchSharp.torch;
 

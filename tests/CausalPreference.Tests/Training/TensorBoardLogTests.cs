@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json;
 using CausalPreference.Causal;
 using CausalPreference.Models;
-using CausalPreference.Tests.Reliability;
 using CausalPreference.Text;
 using CausalPreference.Training;
 using static TorchSharp.torch;

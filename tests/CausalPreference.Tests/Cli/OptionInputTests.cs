@@ -1,4 +1,4 @@
-namespace CausalPreference.Tests.Reliability;
+namespace CausalPreference.Tests.Cli;
 
 /// <summary>Conflicting, missing or out-of-range options: exit code 2 and a message saying which option to fix.</summary>
 public sealed class OptionInputTests : IDisposable

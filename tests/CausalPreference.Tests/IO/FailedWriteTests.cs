@@ -2,7 +2,7 @@ using CausalPreference.Data;
 using CausalPreference.IO;
 using CausalPreference.Pipeline;
 
-namespace CausalPreference.Tests.Reliability;
+namespace CausalPreference.Tests.IO;
 
 /// <summary>
 /// A write that fails (a full disk, simulated deterministically by <see cref="AtomicFile.BeforeRenameForTests"/> or a

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace CausalPreference.Tests.Reliability;
+namespace CausalPreference.Tests.Data;
 
 /// <summary>Bad direct-outcome files, through the verbs that read them: each is refused with exit code 2, a message that
 /// names the file, row and column and says what to do, and no partial output.</summary>

@@ -1,4 +1,4 @@
-namespace CausalPreference.Tests.Reliability;
+namespace CausalPreference.Tests.IO;
 
 /// <summary>Output locations that cannot be written: refused with exit code 2 naming the location, nothing left behind.</summary>
 public sealed class OutputLocationTests : IDisposable

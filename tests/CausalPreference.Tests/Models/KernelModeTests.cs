@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using CausalPreference.Models;
 
-namespace CausalPreference.Tests.Reliability;
+namespace CausalPreference.Tests.Models;
 
 /// <summary>
 /// Cross-machine reproducibility (issue 14, item 13). The bits of a CPU run depend on the kernels libtorch picks for

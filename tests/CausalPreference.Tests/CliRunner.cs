@@ -1,6 +1,6 @@
 using CausalPreference.Cli;
 
-namespace CausalPreference.Tests.Reliability;
+namespace CausalPreference.Tests;
 
 /// <summary>What one in-process CLI invocation returned and printed.</summary>
 public sealed record CliResult(int Exit, string Out, string Err)

@@ -3,7 +3,7 @@ using CausalPreference.Models;
 using CausalPreference.Text;
 using static TorchSharp.torch;
 
-namespace CausalPreference.Tests.Reliability;
+namespace CausalPreference.Tests;
 
 /// <summary>A temporary folder for one test: input files, a micro checkpoint to corrupt, and checks that nothing partial was left.</summary>
 public sealed class Workspace : IDisposable

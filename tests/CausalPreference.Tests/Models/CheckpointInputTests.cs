@@ -3,7 +3,7 @@ using System.Text.Json;
 using CausalPreference.Models;
 using CausalPreference.Text;
 
-namespace CausalPreference.Tests.Reliability;
+namespace CausalPreference.Tests.Models;
 
 /// <summary>Missing, truncated, corrupt or mismatched checkpoint files, through score, generate, sft and train:
 /// refused with exit code 2, naming the file and saying what to do, and leaving no output behind.</summary>

@@ -4,7 +4,7 @@ using CausalPreference.Text;
 using CausalPreference.Training;
 using static TorchSharp.torch;
 
-namespace CausalPreference.Tests.Reliability;
+namespace CausalPreference.Tests.Training;
 
 /// <summary>
 /// Crash safety of training, in-process (bench/kill-resume.sh does the same with kill -9 on the real CLI).
@@ -123,7 +123,7 @@ public sealed class ResumeTests : IDisposable
     public void AFailedAtomicWriteLeavesThePreviousFileAndNoTemporary()
     {
         var f = _ws.Text("out.csv", "old,complete\n");
-        Assert.Throws<IOException>(() => IO.AtomicFile.Write(f, s =>
+        Assert.Throws<IOException>(() => CausalPreference.IO.AtomicFile.Write(f, s =>
         {
             s.Write(new byte[4096]);
             throw new IOException("disk full (simulated)");

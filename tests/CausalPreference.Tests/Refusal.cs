@@ -1,4 +1,4 @@
-namespace CausalPreference.Tests.Reliability;
+namespace CausalPreference.Tests;
 
 /// <summary>The contract of a refused input: exit code 2, one "error:" message on stderr that locates the problem
 /// (file, row, column where they apply) and says what to do, and no output or temporary file left behind.</summary>

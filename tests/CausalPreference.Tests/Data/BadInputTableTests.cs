@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace CausalPreference.Tests.Reliability;
+namespace CausalPreference.Tests.Data;
 
 /// <summary>
 /// Table-driven bad inputs across the verbs (issue 14): each is refused with exit code 2 and a plain message that names

@@ -5,7 +5,7 @@ using CausalPreference.Text;
 using CausalPreference.Training;
 using static TorchSharp.torch;
 
-namespace CausalPreference.Tests.Reliability;
+namespace CausalPreference.Tests.Causal;
 
 /// <summary>
 /// Extreme but legal inputs stay finite: log-ratios of ±1000, outcomes of ±1e6, batches of one and all-identical texts,

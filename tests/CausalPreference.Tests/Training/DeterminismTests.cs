@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using CausalPreference.Models;
 
-namespace CausalPreference.Tests.Reliability;
+namespace CausalPreference.Tests.Training;
 
 /// <summary>The same seed gives the same outputs on CPU, byte for byte; a different seed gives different ones
 /// (so these tests could fail).</summary>

@@ -1,7 +1,7 @@
 using System.Text;
 using CausalPreference.Data;
 
-namespace CausalPreference.Tests.Reliability;
+namespace CausalPreference.Tests.Data;
 
 /// <summary>Inputs that look odd but are valid (UTF-8 BOM, CRLF line ends, newlines inside quoted values) are ACCEPTED:
 /// exit code 0, every row read, and the texts exactly as written.</summary>
