@@ -163,7 +163,7 @@ public static class Checkpoint
         return Convert.ToHexString(SHA256.HashData(s)).ToLowerInvariant();
     }
 
-    /// <summary>Resolves a --base/--model argument: "tiny"/"micro" make a fresh model (with <paramref name="scratchTokenizer"/>
+    /// <summary>Resolves a model argument (a base or model name): "tiny"/"micro" make a fresh model (with <paramref name="scratchTokenizer"/>
     /// if given, its vocabulary sized to it; else the built-in byte tokenizer); anything else is loaded.</summary>
     public static (CausalLM model, ITokenizer tok) LoadOrCreate(string spec, Device? device = null, long seed = 0, ITokenizer? scratchTokenizer = null)
     {
