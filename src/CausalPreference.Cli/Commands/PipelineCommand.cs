@@ -30,7 +30,7 @@ public static class PipelineCommand
             ProgressLine? bar = null;
             var r = PipelineRunner.Run(c, Console.Error, pr.GetValue(outDir), name => { bar?.Dispose(); bar = null; return ProgressLine.ForTraining(name, () => bar, b => bar = b); });
             bar?.Dispose();
-            Console.WriteLine(PipelineRunner.Markdown(r.Report));
+            Console.WriteLine(r.Report is { } report ? PipelineRunner.Markdown(report) : Demo.Markdown(r.Truth!));
             Console.WriteLine($"stages run: {(r.StagesRun.Count == 0 ? "none" : string.Join(", ", r.StagesRun))}; skipped (up to date): {(r.StagesSkipped.Count == 0 ? "none" : string.Join(", ", r.StagesSkipped))}");
             var stem = PipelineRunner.ReportStem(c);
             Console.WriteLine($"results: {Path.Combine(r.OutDir, stem + ".md")}, {Path.Combine(r.OutDir, stem + ".json")}, PNGs in {r.OutDir}");

@@ -86,101 +86,97 @@ public sealed record DemoResults(int Seed, int Rows, double ValueUnderRandomizat
     bool PaperExact = false, double OutcomeFloor = double.NaN);
 
 /// <summary>
-/// The embedded default, end to end on a built-in world with known truth: simulate randomized and confounded
-/// direct-outcome data → FT (the tiny model, from scratch) → ĝ on randomized data (cross-fitted) and on confounded data →
+/// The embedded default, end to end on a built-in world with known truth, as a built-in pipeline config
+/// (<see cref="Config"/>, run by <see cref="PipelineRunner"/> and written to OUT/config.json, so that
+/// <c>causalpo pipeline --config OUT/config.json</c> reruns it): simulate randomized and confounded direct-outcome data →
+/// FT (the tiny model, from scratch) → ĝ on confounded data (the randomized ĝ is cross-fitted inside each run) →
 /// CPO, DR-CPO, OO-RLHF, and DR-CPO / OO-RLHF with the confounded ĝ → sample from each model → each model's TRUE value
-/// E_{X~f}[g*(X)] with a 95% CI (the world knows g*) → a table, results.json, results.md and a bar chart.
+/// E_{X~f}[g*(X)] with a 95% CI (the world knows g*) → a table, results.json, results.md and a bar chart
+/// (<see cref="WriteReport"/>, the pipeline's report for a world run without held-out rows).
 /// </summary>
 public static class Demo
 {
-    /// <summary>Runs the whole demo (see <see cref="Demo"/>) into <see cref="DemoOptions.OutDir"/>, writing progress lines to
-    /// <paramref name="log"/>, and returns the results it also writes (see <see cref="Write"/>).
-    /// <paramref name="progress"/> gives a training progress sink for each stage by its name ("ft", then a slug of each causal
-    /// run's name such as "dr-cpo"), or null for none.</summary>
-    public static DemoResults Run(DemoOptions o, TextWriter log, Func<string, IProgress<TrainingProgress>?>? progress = null)
+    /// <summary>The demo as a pipeline config: the built-in world with no held-out rows (its truth evaluates every
+    /// model), FT from scratch with the byte tokenizer until <see cref="DemoOptions.FtTargetLoss"/>, the confounding study
+    /// without the second CPO seed, P̂^R from the FT model, the world's floor as the outcome of a text outside its grammar.</summary>
+    public static PipelineConfig Config(DemoOptions o)
     {
-        var total = Stopwatch.StartNew();
         var world = new World(WorldConfig.Default() with { Seed = o.Seed });
-        Directory.CreateDirectory(o.OutDir);
-        var cache = Path.Combine(o.OutDir, ".cache");
-        var randomized = Path.Combine(o.OutDir, "data", "randomized.csv");
-        var confounded = Path.Combine(o.OutDir, "data", "confounded.csv");
-        SimulatedDataCsv.Write(randomized, world.Generate(o.Rows, o.Seed * 7 + 1));
-        SimulatedDataCsv.Write(confounded, world.Generate(o.Rows, o.Seed * 7 + 2, confounded: true));
-        log.WriteLine($"world: {world.Grammar.Count} grammatical texts; true value under randomization {world.ExpectedValueUnderPR():F3}, best text {world.BestPossibleValue():F3} (\"{world.BestText()}\")");
-        log.WriteLine($"data: {o.Rows} randomized rows -> {randomized}; {o.Rows} confounded rows -> {confounded}");
-
-        // The log_propensity column (the exact design probabilities) serves the held-out certificate; the objectives use
-        // the FT model as P̂^R, as in the paper (ReferenceFromModel below).
-        var spec = new DatasetSpec(randomized, "text") { OutcomeColumn = "outcome", HigherIsBetter = true, Kind = OutcomeKind.Continuous, LogPropensityColumn = "log_propensity" };
-        var ds = DirectOutcomeDataset.Load(spec);
-
-        // FT: the tiny model from scratch on the randomized texts
-        var ftDir = Path.Combine(o.OutDir, "ft");
-        var sw = Stopwatch.StartNew();
-        var ft = SftRun.Execute(new SftRequest(ds, o.Base,
-            new SftOptions { Steps = o.FtSteps, BatchSize = SftOptions.ScratchBatchSize, LearningRate = SftOptions.ScratchLearningRate, Seed = o.Seed,
-                             StopAtLoss = o.FtTargetLoss, ValidationFraction = o.ValidationFraction, Tokenizer = new ScratchTokenizer(ScratchTokenizer.Bytes) }, ftDir)
-        { Progress = progress?.Invoke("ft"), RestartOnSettingsChange = true }, log).Result;
-        double ftSeconds = sw.Elapsed.TotalSeconds;
-
-        // ĝ trained on confounded data (for the confounding study), saved like any user's outcome model
-        var gConfDir = Path.Combine(o.OutDir, "outcome_confounded");
-        var confDs = DirectOutcomeDataset.Load(spec with { Path = confounded });
-        var gConf = new LexicalLinearModel();
-        gConf.Fit(confDs.Rows.Select(r => r.Text).ToArray(), confDs.Rows.Select(r => r.Outcome).ToArray());
-        gConf.Save(gConfDir);
-        var gConfR2OnTruth = Metrics.R2(world.Grammar.Select(g => g.TrueMean).ToArray(), gConf.Predict(world.Grammar.Select(g => g.Text).ToArray()));
-
-        var runs = new (string name, ObjectiveKind kind, string? gDir, string gLabel)[]
+        var model = o.Base == "micro" ? ModelConfig.Micro : ModelConfig.Tiny;
+        return new PipelineConfig
         {
-            ("CPO", ObjectiveKind.Cpo, null, "none"),
-            ("DR-CPO", ObjectiveKind.DrCpo, null, "randomized (cross-fitted)"),
-            ("OO-RLHF", ObjectiveKind.OoRlhf, null, "randomized (cross-fitted)"),
-            ("DR-CPO (confounded ĝ)", ObjectiveKind.DrCpo, gConfDir, "confounded"),
-            ("OO-RLHF (confounded ĝ)", ObjectiveKind.OoRlhf, gConfDir, "confounded"),
+            Name = "demo", Out = o.OutDir, Seed = o.Seed, Study = "confounding", SeedCheck = false,
+            Data = new PipelineDataConfig { Source = "world", WorldRows = o.Rows, TestFraction = 0, Confounded = "world", LogPropensity = "log_propensity", Kind = "continuous" },
+            Model = new PipelineModelConfig { Base = o.Base, Tokenizer = ScratchTokenizer.Bytes },
+            Ft = new PipelineFtConfig { Steps = o.FtSteps, BatchSize = SftOptions.ScratchBatchSize, Lr = SftOptions.ScratchLearningRate, StopAtLoss = o.FtTargetLoss },
+            Trainer = new PipelineTrainerConfig
+            {
+                Epochs = o.Epochs, BatchSize = o.BatchSize, Lr = o.LearningRate, MaxGradNorm = new TrainerOptions().MaxGradNorm, ValidationFraction = o.ValidationFraction,
+                AnchorWeight = o.AnchorWeight, PaperExact = o.PaperExact, OutcomeFloor = world.OutcomeFloor, ReferenceFromModel = true,
+            },
+            M = o.UnlabeledSamples,
+            // samples run until EOS or a full context, as the world's texts need
+            Eval = new PipelineEvalConfig { Samples = o.EvalSamples, MaxNewTokens = model.ContextLength, Estimators = [], Judge = new PipelineJudgeConfig { OutcomeModel = false } },
         };
-        var ftResult = Evaluate(world, "FT", "ft", "none", ftDir, o, null, ftSeconds, null);
-        var results = new List<DemoModelResult> { ftResult };
-        // the FT model is P̂^R (ReferenceFromModel); the world's floor is the outcome of a text outside the grammar
-        var training = new CausalTrainingOptions
-        {
-            Trainer = new TrainerOptions { Epochs = o.Epochs, BatchSize = o.BatchSize, LearningRate = o.LearningRate, Seed = o.Seed },
-            ValidationFraction = o.ValidationFraction, AnchorWeight = o.AnchorWeight, PaperExact = o.PaperExact, M = o.UnlabeledSamples,
-            OutcomeFloor = world.OutcomeFloor, ReferenceFromModel = true,
-        }.Validated();
-        double? gR2 = null;
-        foreach (var (name, kind, gDir, gLabel) in runs)
-        {
-            sw.Restart();
-            var dir = Path.Combine(o.OutDir, Slug(name));
-            log.WriteLine($"{name}: training from FT");
-            var summary = CausalRun.Execute(new CausalRunRequest(ds, ftDir, kind, gDir,
-                training, dir, cache) { Progress = progress?.Invoke(Slug(name)), RestartOnSettingsChange = true }, log);
-            if (gDir is null && summary.OutcomeModelR2 is double r2) gR2 = r2;
-            var m = Evaluate(world, name, CausalRun.Name(kind), gLabel, dir, o, summary.ValidationEssFraction, sw.Elapsed.TotalSeconds, ftResult);
-            results.Add(m with { Certificate = summary.Certificate, Certified = summary.Certified, FinalAnchorWeight = summary.FinalAnchorWeight, Alarms = summary.Alarms });
-        }
-        var res = new DemoResults(o.Seed, o.Rows, world.ExpectedValueUnderPR(), world.BestPossibleValue(), results, gR2, gConfR2OnTruth, total.Elapsed.TotalSeconds,
-            ft.BestValidationLoss, ft.Steps, o.FtTargetLoss, o.AnchorWeight, o.PaperExact, world.OutcomeFloor);
-        Write(res, o.OutDir);
-        return res;
     }
 
-    static DemoModelResult Evaluate(World world, string name, string objective, string g, string modelDir, DemoOptions o, double? ess, double seconds, DemoModelResult? ft)
+    /// <summary>Runs (or resumes) the whole demo into <see cref="DemoOptions.OutDir"/>, writing progress lines to
+    /// <paramref name="log"/>, and returns the results it also writes (results.json, results.md, true_values.png).
+    /// <paramref name="progress"/> gives a training progress sink for each stage by its name ("ft", then each causal run's
+    /// name such as "dr-cpo"), or null for none.</summary>
+    public static DemoResults Run(DemoOptions o, TextWriter log, Func<string, IProgress<TrainingProgress>?>? progress = null) =>
+        PipelineRunner.Run(Config(o), log, progress: progress).Truth!;
+
+    /// <summary>The pipeline runs of the demo's table, in its order, with their display names and ĝ labels.</summary>
+    static readonly (string Run, string Name, string OutcomeModel)[] Table =
+    [
+        ("cpo", "CPO", "none"), ("dr-cpo", "DR-CPO", "randomized (cross-fitted)"), ("oo-rlhf", "OO-RLHF", "randomized (cross-fitted)"),
+        ("dr-cpo-confounded", "DR-CPO (confounded ĝ)", "confounded"), ("oo-rlhf-confounded", "OO-RLHF (confounded ĝ)", "confounded"),
+        ("cpo-seed2", "CPO (seed 2)", "none"),
+    ];
+
+    /// <summary>
+    /// The report of a world run without held-out rows (the demo's): each model's true value from its samples, the
+    /// certified improvement its run claimed beside the true one, FT's validation loss, and ĝ's fit (randomized: its
+    /// cross-fitted R²; confounded: its R² against the world's true means).
+    /// </summary>
+    internal static void WriteReport(PipelineConfig c, IReadOnlyList<(string Name, ObjectiveKind Kind, bool ConfoundedG)> runs, string outDir, World world, StageManifest manifest)
     {
-        using var loaded = LoadedModel.Open(modelDir);
-        var (model, tok) = loaded;
-        var gen = TextGenerator.Generate(model, tok, new string?[o.EvalSamples], new SamplerSettings { Seed = SamplerSettings.EvaluationSeedOffset + o.Seed });
-        var texts = gen.Select(x => x.Text).ToArray();
-        TableWriter.Write(Path.Combine(modelDir, "samples.csv"), new[] { "text", "logprob", "true_mean", "grammatical", "phrase_sum" },
-            gen.Select(x => (IReadOnlyList<object?>)new object?[] { x.Text, x.LogProb, world.TrueMean(x.Text), world.IsGrammatical(x.Text) ? 1 : 0, world.PhraseSumMean(x.Text) }));
-        var tv = world.TrueValue(texts);
-        return new DemoModelResult(name, objective, g, tv.Mean, tv.CiLow, tv.CiHigh, tv.StdError, tv.N, tv.FractionGrammatical, ess, seconds,
-            tv.PhraseSumMean, ft is null ? 0 : tv.Mean - ft.TrueValue, double.IsNaN(tv.GrammaticalMean) ? null : tv.GrammaticalMean);
+        string P(string rel) => Path.Combine(outDir, rel);
+        double Seconds(params string[] stages) => stages.Sum(s => manifest.Stages.TryGetValue(s, out var rec) ? rec.Seconds : 0);
+        DemoModelResult Evaluate(string name, string objective, string g, string run, double? ess, DemoModelResult? ft)
+        {
+            var tv = world.TrueValue(PipelineRunner.ReadSamples(outDir, run));
+            return new DemoModelResult(name, objective, g, tv.Mean, tv.CiLow, tv.CiHigh, tv.StdError, tv.N, tv.FractionGrammatical, ess,
+                Seconds(run == "ft" ? "ft" : "train:" + run, "generate:" + run), tv.PhraseSumMean, ft is null ? 0 : tv.Mean - ft.TrueValue,
+                double.IsNaN(tv.GrammaticalMean) ? null : tv.GrammaticalMean);
+        }
+        var ftResult = Evaluate("FT", "ft", "none", "ft", null, null);
+        var results = new List<DemoModelResult> { ftResult };
+        double? gR2 = null;
+        foreach (var (run, name, g) in Table.Where(t => runs.Any(r => r.Name == t.Run)))
+        {
+            var spec = runs.First(r => r.Name == run);
+            var summary = JsonSerializer.Deserialize<CausalRunSummary>(File.ReadAllText(P($"models/{run}/run.json")), CausalRun.RunJson)!;
+            if (!spec.ConfoundedG && summary.OutcomeModelR2 is double r2) gR2 = r2;
+            results.Add(Evaluate(name, CausalRun.Name(spec.Kind), g, run, summary.ValidationEssFraction, ftResult) with
+            {
+                Certificate = summary.Certificate, Certified = summary.Certified, FinalAnchorWeight = summary.FinalAnchorWeight, Alarms = summary.Alarms,
+            });
+        }
+        double? gConfR2 = null;
+        if (Directory.Exists(P("outcome/confounded")))
+        {
+            var gConf = OutcomeModels.Load(P("outcome/confounded"));
+            gConfR2 = Metrics.R2(world.Grammar.Select(x => x.TrueMean).ToArray(), gConf.Predict(world.Grammar.Select(x => x.Text).ToArray()));
+        }
+        using var training = JsonDocument.Parse(File.ReadAllText(P("ft/training.json")));
+        var ftLoss = training.RootElement.GetProperty("best_validation_loss") is { ValueKind: JsonValueKind.Number } l ? l.GetDouble() : double.NaN;
+        var res = new DemoResults((int)c.Seed, c.Data.WorldRows, world.ExpectedValueUnderPR(), world.BestPossibleValue(), results, gR2, gConfR2,
+            manifest.Stages.Values.Sum(s => s.Seconds), ftLoss, training.RootElement.GetProperty("steps").GetInt64(), c.Ft.StopAtLoss ?? double.NaN,
+            c.Trainer.AnchorWeight ?? 0, c.Trainer.PaperExact, world.OutcomeFloor);
+        Write(res, outDir);
     }
-
-    static string Slug(string s) => new string(s.ToLowerInvariant().Select(c => char.IsLetterOrDigit(c) ? c : '-').ToArray()).Replace("ĝ", "g").Trim('-').Replace("--", "-");
 
     /// <summary>Writes results.json, results.md (<see cref="Markdown"/>) and the bar chart true_values.png
     /// (<see cref="DemoPlot"/>) into <paramref name="dir"/>, each atomically.</summary>

@@ -29,6 +29,9 @@ public sealed record PipelineConfig
     public PipelineModelConfig Model { get; init; } = new();
     /// <summary>FT settings.</summary>
     public PipelineFtConfig Ft { get; init; } = new();
+    /// <summary>Confounding study: also train CPO with a second seed (cpo-seed2), the paper's yardstick of seed-to-seed
+    /// noise (null: yes).</summary>
+    public bool? SeedCheck { get; init; }
     /// <summary>Objectives to train in the standard study: any of cpo, dr-cpo, oo-rlhf.</summary>
     public string[] Objectives { get; init; } = ["cpo", "dr-cpo", "oo-rlhf"];
     /// <summary>Settings of the causal trainer.</summary>
@@ -42,6 +45,10 @@ public sealed record PipelineConfig
 
     /// <summary>The folder relative data paths are resolved against (the config file's folder); not part of the JSON.</summary>
     [JsonIgnore] public string BaseDir { get; init; } = ".";
+
+    /// <summary>True when rows are held out for off-policy evaluation and judging (data.test_fraction &gt; 0); the built-in
+    /// world may hold none out, and then its truth alone evaluates the models.</summary>
+    [JsonIgnore] public bool HasHeldOut => Data.TestFraction > 0;
 
     /// <summary>True for the confounding study.</summary>
     [JsonIgnore] public bool IsConfoundingStudy => Study.Equals("confounding", StringComparison.OrdinalIgnoreCase);
@@ -128,7 +135,8 @@ public sealed record PipelineConfig
         else if (d.WorldRows < 20) Fail($"data.world_rows must be at least 20 (got {d.WorldRows})", "data.world_rows");
         if (IsConfoundingStudy && d.Confounded is not ("negated" or "world")) Fail("data.confounded must be \"negated\" (ĝ fit on −Y, as the paper) or \"world\" (the world's haters mechanism)", "data.confounded");
         if (IsConfoundingStudy && d.Confounded == "world" && !world) Fail("data.confounded \"world\" needs data.source \"world\"", "data.confounded");
-        if (!(d.TestFraction > 0 && d.TestFraction < 1)) Fail($"data.test_fraction must be strictly between 0 and 1 (got {d.TestFraction.ToString(CultureInfo.InvariantCulture)})", "data.test_fraction");
+        if (!(d.TestFraction > 0 && d.TestFraction < 1) && !(world && d.TestFraction == 0))
+            Fail($"data.test_fraction must be strictly between 0 and 1 (got {d.TestFraction.ToString(CultureInfo.InvariantCulture)}); only the built-in world may hold out none (0), its truth then evaluating the models", "data.test_fraction");
         if (d.MaxRows < 0) Fail("data.max_rows must be 0 (all rows) or positive", "data.max_rows");
         if (d.Design is { } des)
         {
@@ -191,7 +199,8 @@ public sealed record PipelineDataConfig
     public PipelineDesignConfig? Design { get; init; }
     /// <summary>Keep at most this many rows (whole groups, seeded); 0 keeps all. Sizes a run for a CPU.</summary>
     public int MaxRows { get; init; }
-    /// <summary>Share of rows (whole groups) held out from all training, for value estimates and the judge's outcome model.</summary>
+    /// <summary>Share of rows (whole groups) held out from all training, for value estimates and the judge's outcome model
+    /// (0, for the built-in world only: none, and no off-policy estimates or judging).</summary>
     public double TestFraction { get; init; } = 0.2;
     /// <summary>Rows simulated from the built-in world (source "world").</summary>
     public int WorldRows { get; init; } = 400;

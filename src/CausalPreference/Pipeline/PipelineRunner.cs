@@ -16,8 +16,10 @@ namespace CausalPreference.Pipeline;
 /// <param name="OutDir">The output folder.</param>
 /// <param name="StagesRun">Stages that ran this time, in order.</param>
 /// <param name="StagesSkipped">Stages skipped because their fingerprinted outputs existed.</param>
-/// <param name="Report">The results (also OUT/results.json and OUT/results.md).</param>
-public sealed record PipelineResult(string OutDir, IReadOnlyList<string> StagesRun, IReadOnlyList<string> StagesSkipped, PipelineReport Report);
+/// <param name="Report">The results (also OUT/results.json and OUT/results.md); null for a world run without held-out rows.</param>
+/// <param name="Truth">The true-value results of a world run without held-out rows (OUT/results.json; the demo's), else null.</param>
+public sealed record PipelineResult(string OutDir, IReadOnlyList<string> StagesRun, IReadOnlyList<string> StagesSkipped, PipelineReport? Report,
+    DemoResults? Truth = null);
 
 /// <summary>
 /// The whole experiment from one <see cref="PipelineConfig"/> (what the paper's run_template.sh did, done right):
@@ -58,12 +60,13 @@ public static partial class PipelineRunner
         // 1. prepare
         string dataFp = world ? "world" : Fingerprint.OfModel(c.DataPath!);
         var fpPrepare = Fingerprint.Of("prepare", JsonSerializer.Serialize(c.Data, PipelineConfig.Json), c.Seed.ToString(CultureInfo.InvariantCulture), dataFp);
-        manifest.Run("prepare", fpPrepare, [Prepared, TrainCsv, TestCsv, "data/prepare.json"], () => Prepare(c, worldModel, outDir, log));
+        manifest.Run("prepare", fpPrepare, c.HasHeldOut ? [Prepared, TrainCsv, TestCsv, "data/prepare.json"] : [Prepared, TrainCsv, "data/prepare.json"],
+            () => Prepare(c, worldModel, outDir, log));
         var spec = SpecFor(c);
         var trainPool = DirectOutcomeDataset.Load(spec with { Path = P(TrainCsv) });
-        var test = DirectOutcomeDataset.Load(spec with { Path = P(TestCsv) });
+        var test = c.HasHeldOut ? DirectOutcomeDataset.Load(spec with { Path = P(TestCsv) }) : null; // none: the world's truth evaluates
         log.WriteLine($"train pool: {trainPool.Describe()}");
-        log.WriteLine($"held out:   {test.Describe()}");
+        log.WriteLine(test is null ? "held out:   none (the world's true values evaluate every model)" : $"held out:   {test.Describe()}");
 
         // 2. FT
         bool scratch = c.Model.Base is "tiny" or "micro";
@@ -77,14 +80,15 @@ public static partial class PipelineRunner
 
         // 3. outcome models: cross-fitted on the held-out rows (evaluation and judge), confounded ĝ for the study
         var fpOutcome = Fingerprint.Of("outcome", fpPrepare, c.OutcomeModel.Folds.ToString(CultureInfo.InvariantCulture), c.Seed.ToString(CultureInfo.InvariantCulture), c.Study, c.Data.Confounded);
-        var outcomeOutputs = new List<string> { "outcome/heldout/" + OutcomeModels.FileName, "outcome/heldout_oof.json" };
+        var outcomeOutputs = new List<string>();
+        if (test is not null) outcomeOutputs.AddRange(["outcome/heldout/" + OutcomeModels.FileName, "outcome/heldout_oof.json"]);
         if (c.IsConfoundingStudy) outcomeOutputs.Add("outcome/confounded/" + OutcomeModels.FileName);
-        manifest.Run("outcome", fpOutcome, outcomeOutputs.ToArray(), () => FitOutcomeModels(c, trainPool, test, outDir, log));
-        var heldout = JsonSerializer.Deserialize<HeldoutOutcome>(File.ReadAllText(P("outcome/heldout_oof.json")), ReportJson)!;
+        if (outcomeOutputs.Count > 0) manifest.Run("outcome", fpOutcome, outcomeOutputs.ToArray(), () => FitOutcomeModels(c, trainPool, test, outDir, log));
+        var heldout = test is null ? null : JsonSerializer.Deserialize<HeldoutOutcome>(File.ReadAllText(P("outcome/heldout_oof.json")), ReportJson)!;
 
         // 4. reference table (log P̂^R under FT, cached for training; the held-out rows' logging probabilities)
         var fpReference = Fingerprint.Of("reference", fpPrepare, fpFt, c.Trainer.ValidationFraction.ToString("R", CultureInfo.InvariantCulture));
-        manifest.Run("reference", fpReference, ["eval/logging.json"], () => ReferenceStage(c, trainPool, test, ftPath, cache, outDir, device, log));
+        if (test is not null) manifest.Run("reference", fpReference, ["eval/logging.json"], () => ReferenceStage(c, trainPool, test, ftPath, cache, outDir, device, log));
 
         // 5. X̃ ~ f0 = FT (cached for the DR-CPO and OO-RLHF runs)
         var runs = Runs(c);
@@ -129,14 +133,22 @@ public static partial class PipelineRunner
             .Append(string.Join(",", c.Eval.Estimators)).ToArray());
         manifest.Run("evaluate", fpEval, ["eval/values.json"], () => Evaluate(c, names, modelPath, test, heldout, outDir, worldModel, device, log));
 
-        // 9. judge
+        // 9. judge (held-out rows needed: its outcome model is fit on them)
         var fpJudge = Fingerprint.Of(genFp.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => k.Value).Prepend("judge").Append(fpOutcome)
             .Append(JsonSerializer.Serialize(c.Eval.Judge, PipelineConfig.Json)).Append(c.Study).ToArray());
-        manifest.Run("judge", fpJudge, ["judge/judgments.json"], () => Judge(c, runs, outDir, heldout, spec.HigherIsBetter, fpOutcome, log));
+        if (heldout is not null)
+            manifest.Run("judge", fpJudge, ["judge/judgments.json"], () => Judge(c, runs, outDir, heldout, spec.HigherIsBetter, fpOutcome, log));
 
         // 10. report
         var fpReport = Fingerprint.Of("report", fpEval, fpJudge, string.Join(",", modelFp.Values), c.Study);
         var stem = ReportStem(c);
+        if (test is null || heldout is null)
+        {
+            // the built-in world without held-out rows: every model's true value, the certified lifts beside the true ones
+            manifest.Run("report", fpReport, [stem + ".json", stem + ".md"], () => Demo.WriteReport(c, runs.Select(r => (r.Name, r.Kind, r.ConfoundedG)).ToList(),
+                outDir, worldModel!, manifest));
+            return new PipelineResult(outDir, manifest.Ran, manifest.Skipped, null, JsonSerializer.Deserialize<DemoResults>(File.ReadAllText(P(stem + ".json")))!);
+        }
         manifest.Run("report", fpReport, [stem + ".json", stem + ".md"], () => WriteReport(c, runs, outDir, trainPool, test, heldout, worldModel, log));
         var report = JsonSerializer.Deserialize<PipelineReport>(File.ReadAllText(P(stem + ".json")), ReportJson)!;
         return new PipelineResult(outDir, manifest.Ran, manifest.Skipped, report);
@@ -145,12 +157,14 @@ public static partial class PipelineRunner
     static List<RunSpec> Runs(PipelineConfig c)
     {
         if (!c.IsConfoundingStudy) return c.ObjectiveKinds.Distinct().Select(k => new RunSpec(CausalRun.Name(k), k, false, 0)).ToList();
-        return
-        [
+        var runs = new List<RunSpec>
+        {
             new("cpo", ObjectiveKind.Cpo, false, 0), new("cpo-seed2", ObjectiveKind.Cpo, false, 1),
             new("dr-cpo", ObjectiveKind.DrCpo, false, 0), new("dr-cpo-confounded", ObjectiveKind.DrCpo, true, 0),
             new("oo-rlhf", ObjectiveKind.OoRlhf, false, 0), new("oo-rlhf-confounded", ObjectiveKind.OoRlhf, true, 0),
-        ];
+        };
+        if (c.SeedCheck == false) runs.RemoveAll(r => r.SeedOffset != 0);
+        return runs;
     }
 
     /// <summary>The dataset spec of the prepared files (train.csv, test.csv) for this config.</summary>
@@ -222,14 +236,25 @@ public static partial class PipelineRunner
         if (world == null) DirectOutcomeDataset.FromTable(table, spec with { Path = table.Path });
         DesignPropensity.WriteCsv(table, P(Prepared));
         var all = DirectOutcomeDataset.Load(spec with { Path = P(Prepared) });
-        var (train, test) = all.Split(d.TestFraction, TestSplitSeed + (int)(c.Seed % 1000)); // Refutation uses the same seed
         var t2 = TableReader.Read(P(Prepared));
-        DesignPropensity.WriteCsv(new Table(P(TrainCsv), t2.Columns, train.Rows.Select(r => DesignPropensity.Row(t2, r.Index))), P(TrainCsv));
-        DesignPropensity.WriteCsv(new Table(P(TestCsv), t2.Columns, test.Rows.Select(r => DesignPropensity.Row(t2, r.Index))), P(TestCsv));
         int? Groups(DirectOutcomeDataset x) => spec.GroupColumn is null ? null : x.Rows.Select(r => r.Group).Distinct().Count();
-        var summary = new PrepareSummary(world != null ? "world" : c.DataPath!, read, excl, all.Rows.Count, train.Rows.Count, test.Rows.Count, Groups(train), Groups(test), d.Design?.Method);
+        PrepareSummary summary;
+        if (!c.HasHeldOut)
+        {
+            // no held-out rows (the built-in world only): every row trains, in the order simulated
+            DesignPropensity.WriteCsv(new Table(P(TrainCsv), t2.Columns, all.Rows.Select(r => DesignPropensity.Row(t2, r.Index))), P(TrainCsv));
+            summary = new PrepareSummary("world", read, excl, all.Rows.Count, all.Rows.Count, 0, Groups(all), null, d.Design?.Method);
+            log.WriteLine($"no held-out rows: all {all.Rows.Count} rows train; the world's true values evaluate the models");
+        }
+        else
+        {
+            var (train, test) = all.Split(d.TestFraction, TestSplitSeed + (int)(c.Seed % 1000)); // Refutation uses the same seed
+            DesignPropensity.WriteCsv(new Table(P(TrainCsv), t2.Columns, train.Rows.Select(r => DesignPropensity.Row(t2, r.Index))), P(TrainCsv));
+            DesignPropensity.WriteCsv(new Table(P(TestCsv), t2.Columns, test.Rows.Select(r => DesignPropensity.Row(t2, r.Index))), P(TestCsv));
+            summary = new PrepareSummary(world != null ? "world" : c.DataPath!, read, excl, all.Rows.Count, train.Rows.Count, test.Rows.Count, Groups(train), Groups(test), d.Design?.Method);
+            log.WriteLine($"split: {train.Rows.Count} training rows, {test.Rows.Count} held-out rows{(spec.GroupColumn is null ? "" : $" ({Groups(train)} / {Groups(test)} groups of '{spec.GroupColumn}')")}");
+        }
         AtomicFile.WriteAllText(P("data/prepare.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
-        log.WriteLine($"split: {train.Rows.Count} training rows, {test.Rows.Count} held-out rows{(spec.GroupColumn is null ? "" : $" ({Groups(train)} / {Groups(test)} groups of '{spec.GroupColumn}')")}");
     }
 
     static void TrainFt(PipelineConfig c, DirectOutcomeDataset trainPool, string dir, torch.Device? device, TextWriter log, IProgress<TrainingProgress>? progress)
@@ -253,14 +278,17 @@ public static partial class PipelineRunner
     /// <summary>The held-out outcome model's cross-fitted predictions on the held-out rows (outcome/heldout_oof.json).</summary>
     public sealed record HeldoutOutcome(double[] OutOfFold, int Folds, double R2, double? Auc, string Description);
 
-    static void FitOutcomeModels(PipelineConfig c, DirectOutcomeDataset trainPool, DirectOutcomeDataset test, string outDir, TextWriter log)
+    static void FitOutcomeModels(PipelineConfig c, DirectOutcomeDataset trainPool, DirectOutcomeDataset? test, string outDir, TextWriter log)
     {
         string P(string rel) => Path.Combine(outDir, rel);
-        var cf = OutcomePredictions.CrossFitLexical(test, c.OutcomeModel.Folds, c.Seed);
-        cf.FinalModel.Save(P("outcome/heldout"));
-        var desc = $"{cf.FinalModel.Kind} fit on the {test.Rows.Count} held-out rows' real outcomes ({cf.Folds}-fold cross-fitted for DR/DM estimates)";
-        AtomicFile.WriteAllText(P("outcome/heldout_oof.json"), JsonSerializer.Serialize(new HeldoutOutcome(cf.OutOfFold, cf.Folds, cf.R2, cf.Auc, desc), ReportJson));
-        log.WriteLine($"held-out outcome model: out-of-fold R² {cf.R2:F3}{(cf.Auc is double a ? $", AUC {a:F3}" : "")} ({desc})");
+        if (test is not null)
+        {
+            var cf = OutcomePredictions.CrossFitLexical(test, c.OutcomeModel.Folds, c.Seed);
+            cf.FinalModel.Save(P("outcome/heldout"));
+            var desc = $"{cf.FinalModel.Kind} fit on the {test.Rows.Count} held-out rows' real outcomes ({cf.Folds}-fold cross-fitted for DR/DM estimates)";
+            AtomicFile.WriteAllText(P("outcome/heldout_oof.json"), JsonSerializer.Serialize(new HeldoutOutcome(cf.OutOfFold, cf.Folds, cf.R2, cf.Auc, desc), ReportJson));
+            log.WriteLine($"held-out outcome model: out-of-fold R² {cf.R2:F3}{(cf.Auc is double a ? $", AUC {a:F3}" : "")} ({desc})");
+        }
         if (!c.IsConfoundingStudy) return;
         var m = new LexicalLinearModel();
         if (c.Data.Confounded == "world")
@@ -318,10 +346,10 @@ public static partial class PipelineRunner
         using var loaded = LoadedModel.Open(modelDir, device);
         var (model, tok) = loaded;
         var gen = TextGenerator.Generate(model, tok, new string?[c.Eval.Samples], new SamplerSettings { Seed = SamplerSettings.EvaluationSeedOffset + c.Seed, MaxNewTokens = c.Eval.MaxNewTokens });
-        var cols = world is null ? new[] { "text", "logprob", "complete" } : new[] { "text", "logprob", "complete", "true_mean" };
+        var cols = world is null ? new[] { "text", "logprob", "complete" } : new[] { "text", "logprob", "complete", "true_mean", "grammatical", "phrase_sum" };
         TableWriter.Write(path, cols, gen.Select(x => (IReadOnlyList<object?>)(world is null
             ? new object?[] { x.Text, x.LogProb, x.Complete }
-            : new object?[] { x.Text, x.LogProb, x.Complete, world.TrueMean(x.Text) })));
+            : new object?[] { x.Text, x.LogProb, x.Complete, world.TrueMean(x.Text), world.IsGrammatical(x.Text) ? 1 : 0, world.PhraseSumMean(x.Text) })));
     }
 
     internal static string[] ReadSamples(string outDir, string name)

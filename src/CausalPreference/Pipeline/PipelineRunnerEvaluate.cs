@@ -13,9 +13,22 @@ namespace CausalPreference.Pipeline;
 
 public static partial class PipelineRunner
 {
-    static void Evaluate(PipelineConfig c, List<string> names, Dictionary<string, string> modelPath, DirectOutcomeDataset test, HeldoutOutcome heldout,
+    static void Evaluate(PipelineConfig c, List<string> names, Dictionary<string, string> modelPath, DirectOutcomeDataset? test, HeldoutOutcome? heldout,
         string outDir, World? world, torch.Device? device, TextWriter log)
     {
+        if (test is null || heldout is null)
+        {
+            // no held-out rows (the built-in world): the true values alone
+            var truth = names.Select(name =>
+            {
+                var tv = world!.TrueValue(ReadSamples(outDir, name));
+                log.WriteLine($"{name}: true value {tv.Mean:F3} [{tv.CiLow:F3}, {tv.CiHigh:F3}], {tv.FractionGrammatical:P0} grammatical");
+                return new TrueValueRow(name, tv.Mean, tv.StdError, tv.CiLow, tv.CiHigh, tv.FractionGrammatical, tv.N, tv.PhraseSumMean);
+            }).ToArray();
+            AtomicFile.WriteAllText(Path.Combine(outDir, "eval/values.json"), JsonSerializer.Serialize(new EvaluationResult("none (no held-out rows)", "none (no held-out rows)",
+                [], [], truth, world!.ExpectedValueUnderPR(), world.BestPossibleValue()), ReportJson));
+            return;
+        }
         var logging = JsonSerializer.Deserialize<LoggingTable>(File.ReadAllText(Path.Combine(outDir, "eval/logging.json")))!;
         var g = OutcomeModels.Load(Path.Combine(outDir, "outcome/heldout"));
         var rows = HeldoutRows.Of(test, withPrompts: false);
@@ -73,7 +86,7 @@ public static partial class PipelineRunner
         {
             list.Add(("confounding", "oo-rlhf", "oo-rlhf-confounded"));
             list.Add(("confounding", "dr-cpo", "dr-cpo-confounded"));
-            list.Add(("confounding", "cpo", "cpo-seed2"));
+            if (runs.Any(r => r.Name == "cpo-seed2")) list.Add(("confounding", "cpo", "cpo-seed2"));
         }
         var methods = runs.Where(r => !r.ConfoundedG && r.SeedOffset == 0).Select(r => r.Name).ToList();
         foreach (var m in methods) list.Add(("vs-ft", m, "ft"));

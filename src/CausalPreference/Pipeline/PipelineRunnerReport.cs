@@ -52,7 +52,8 @@ public static partial class PipelineRunner
         if (eval.TrueValues is { } tv && c.IsConfoundingStudy)
         {
             TrueValueRow V(string n) => tv.First(t => t.Model == n);
-            trueDiffs = new[] { ("oo-rlhf", "oo-rlhf-confounded"), ("dr-cpo", "dr-cpo-confounded"), ("cpo", "cpo-seed2") }.Select(p =>
+            trueDiffs = new[] { ("oo-rlhf", "oo-rlhf-confounded"), ("dr-cpo", "dr-cpo-confounded"), ("cpo", "cpo-seed2") }
+                .Where(p => tv.Any(t => t.Model == p.Item2)).Select(p =>
             {
                 var (a, b) = (V(p.Item1), V(p.Item2));
                 double se = Math.Sqrt(a.StdError * a.StdError + b.StdError * b.StdError);
@@ -99,7 +100,7 @@ public static partial class PipelineRunner
 
     /// <summary>File stem of the report: "results" for the standard study, "confounding" for the confounding study, so both
     /// can share one output folder (and its FT model and unconfounded runs).</summary>
-    public static string ReportStem(PipelineConfig c) => c.IsConfoundingStudy ? "confounding" : "results";
+    public static string ReportStem(PipelineConfig c) => c.IsConfoundingStudy && c.HasHeldOut ? "confounding" : "results";
 
     static void TryPlot(TextWriter log, Action plot)
     {

@@ -122,6 +122,11 @@ public class CliEndToEndTests
         Assert.Contains("| phrase-sum |", md);
         Assert.Contains("Certified lower bound at or below the true improvement in", md);
         Assert.Equal(1.0, r.OutcomeFloor);
+        // the demo is a pipeline config: OUT/config.json reruns it, every stage up to date
+        Assert.Equal("demo", JsonDocument.Parse(File.ReadAllText(Path.Combine(d, "config.json"))).RootElement.GetProperty("name").GetString());
+        var again = PipelineRunner.Run(PipelineConfig.Load(Path.Combine(d, "config.json")), TextWriter.Null, d);
+        Assert.Empty(again.StagesRun);
+        Assert.Equal(r.Models.Select(m => m.TrueValue), again.Truth!.Models.Select(m => m.TrueValue));
     }
 
     [Fact]

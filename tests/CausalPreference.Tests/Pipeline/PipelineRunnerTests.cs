@@ -25,6 +25,21 @@ public sealed class PipelineRunnerTests : IDisposable
     """;
 
     [Fact]
+    public void TheDemoIsAPipelineConfigThatReadsBackAsItself()
+    {
+        var c = Demo.Config(DemoOptions.Quick("runs/x", 4));
+        var back = PipelineConfig.Parse(c.ToJson(), ".");
+        Assert.Equal(c.ToJson(), back.ToJson());
+        Assert.False(back.HasHeldOut);
+        Assert.Equal(false, back.SeedCheck);
+        Assert.True(back.Trainer.ReferenceFromModel);
+        // only the built-in world may hold out no rows: a file's models could not be evaluated at all
+        var e = Assert.Throws<CausalPreference.IO.InputException>(() => PipelineConfig.Parse(
+            """{ "data": { "source": "file", "path": "d.csv", "outcome": "y", "direction": "higher", "test_fraction": 0 } }""", "."));
+        Assert.Contains("only the built-in world may hold out none", e.Message);
+    }
+
+    [Fact]
     public void ASmallWorldPipelineRunsEndToEndAndASecondRunSkipsEveryStage()
     {
         var cfg = Path.Combine(_dir, "world.json");
