@@ -1,8 +1,6 @@
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using CausalPreference.Causal;
-using CausalPreference.Data;
 using CausalPreference.IO;
 using CausalPreference.Models;
 using CausalPreference.Outcome;
