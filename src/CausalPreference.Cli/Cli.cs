@@ -38,13 +38,16 @@ public static class Cli
             catch (Exception e) { return Report(e); }
         });
 
+    /// <summary>The CLI's spelling of a library parameter: <c>batch_size</c> → <c>--batch-size</c>.</summary>
+    public static string AsFlag(string parameter) => "--" + parameter.Replace('_', '-');
+
     public static int Report(Exception e)
     {
         while (e is AggregateException { InnerExceptions.Count: 1 } ae) e = ae.InnerException!;
         if (e is InputException ie)
         {
             // the library names parameters (`batch_size`); the CLI's users know them as flags (--batch-size)
-            Console.Error.WriteLine($"error: {ie.Respell(InputException.AsFlag).Message}");
+            Console.Error.WriteLine($"error: {ie.Respell(AsFlag).Message}");
             return BadInput;
         }
         if (e is OperationCanceledException)
@@ -52,7 +55,7 @@ public static class Cli
             Console.Error.WriteLine("cancelled");
             return Failure;
         }
-        Console.Error.WriteLine($"failed: {InputException.Respell(e.Message, InputException.AsFlag)}");
+        Console.Error.WriteLine($"failed: {InputException.Respell(e.Message, AsFlag)}");
         if (Environment.GetEnvironmentVariable("CAUSALPO_DEBUG") == "1") Console.Error.WriteLine(e);
         else Console.Error.WriteLine("(set CAUSALPO_DEBUG=1 for the stack trace)");
         return Failure;

@@ -4,19 +4,19 @@ using static TorchSharp.torch;
 namespace CausalPreference.Causal;
 
 /// <summary>
-/// Flags of the authors' <c>bias_corrected_rlhf_loss</c> (trainer.py:307-416 at 2d4fcdd; docs/math.md#reference-code).
+/// Options of the authors' <c>bias_corrected_rlhf_loss</c> (each parameter below names the reference script's option of that name) (trainer.py:307-416 at 2d4fcdd; docs/math.md#reference-code).
 /// FOR A/B COMPARISON WITH THE REFERENCE CODE ONLY; use <see cref="Objectives"/> to train.
 /// </summary>
 /// <param name="PrScale">n = <c>pr_scale</c>, the number of training rows (80% split).</param>
-/// <param name="Paired"><c>--paired</c>: the outcome-model term uses X̃ (DR-CPO, OO-RLHF); otherwise it uses X (CPO).</param>
-/// <param name="UsePrEst"><c>--use-pr-est</c>: ipw_ratio = s instead of s⊙q/n.</param>
-/// <param name="Stabilize"><c>--stabilize</c>: the PPO-style min with weights clamped to [0.8, 1.2].</param>
-/// <param name="NormIpwTerm"><c>--norm-ipw-term</c>: only disables the stabilize clamp of the IPW and unpaired terms.</param>
-/// <param name="NormRlhfTerm"><c>--norm-rlhf-term</c>: paired outcome term s̃⊙ĝ̃⊙softmax(ℓ^0̃) (no stabilize).</param>
-/// <param name="HigherOutcomeBetter"><c>--higheroutcomebetter</c>: negate the per-example loss (maximize).</param>
-/// <param name="CIpw"><c>--c-ipw</c> (default 1).</param>
-/// <param name="CRlhf"><c>--c-rlhf</c> (default 1; OO-RLHF uses c_ipw = 0).</param>
-/// <param name="CEntropy"><c>--c-entropy</c> (default 0); needs the per-example entropy.</param>
+/// <param name="Paired"><c>paired</c>: the outcome-model term uses X̃ (DR-CPO, OO-RLHF); otherwise it uses X (CPO).</param>
+/// <param name="UsePrEst"><c>use-pr-est</c>: ipw_ratio = s instead of s⊙q/n.</param>
+/// <param name="Stabilize"><c>stabilize</c>: the PPO-style min with weights clamped to [0.8, 1.2].</param>
+/// <param name="NormIpwTerm"><c>norm-ipw-term</c>: only disables the stabilize clamp of the IPW and unpaired terms.</param>
+/// <param name="NormRlhfTerm"><c>norm-rlhf-term</c>: paired outcome term s̃⊙ĝ̃⊙softmax(ℓ^0̃) (no stabilize).</param>
+/// <param name="HigherOutcomeBetter"><c>higheroutcomebetter</c>: negate the per-example loss (maximize).</param>
+/// <param name="CIpw"><c>c-ipw</c> (default 1).</param>
+/// <param name="CRlhf"><c>c-rlhf</c> (default 1; OO-RLHF uses c_ipw = 0).</param>
+/// <param name="CEntropy"><c>c-entropy</c> (default 0); needs the per-example entropy.</param>
 internal sealed record ReferenceCompatOptions(
     long PrScale,
     bool Paired,

@@ -8,7 +8,7 @@ namespace CausalPreference.IO;
 /// <see cref="Row"/> (1-based data row, the header is row 0) and <see cref="Column"/> locate the problem where they apply.
 /// <para>The library names its parameters, never a caller's spelling of them: a parameter is written in backticks
 /// (<c>`epochs`</c>, <c>`batch_size`</c>, <c>`out`</c>), and a caller re-spells them with <see cref="Respell(Func{string, string?})"/> (the CLI
-/// as flags, <c>--epochs</c>; the pipeline as config keys, <c>trainer.epochs</c>).</para>
+/// as its flags; the pipeline as config keys, <c>trainer.epochs</c>).</para>
 /// </summary>
 public sealed partial class InputException : Exception
 {
@@ -49,9 +49,6 @@ public sealed partial class InputException : Exception
     /// <summary>Any message (an exception's, an alarm) with each parameter in backticks spelled by <paramref name="spell"/>.</summary>
     public static string Respell(string text, Func<string, string?> spell) =>
         ParameterPattern().Replace(text, m => spell(m.Groups[1].Value) ?? m.Groups[1].Value);
-
-    /// <summary>The CLI's spelling of a parameter: <c>batch_size</c> → <c>--batch-size</c>.</summary>
-    public static string AsFlag(string parameter) => "--" + parameter.Replace('_', '-');
 
     [GeneratedRegex("`([a-z][a-z0-9_.]*)`")]
     private static partial Regex ParameterPattern();

@@ -86,7 +86,7 @@ public sealed record DemoResults(int Seed, int Rows, double ValueUnderRandomizat
 /// <summary>
 /// The embedded default, end to end on a built-in world with known truth, as a built-in pipeline config
 /// (<see cref="Config"/>, run by <see cref="PipelineRunner"/> and written to OUT/config.json, so that
-/// <c>causalpo pipeline --config OUT/config.json</c> reruns it): simulate randomized and confounded direct-outcome data →
+/// the pipeline verb given OUT/config.json reruns it): simulate randomized and confounded direct-outcome data →
 /// FT (the tiny model, from scratch) → ĝ on confounded data (the randomized ĝ is cross-fitted inside each run) →
 /// CPO, DR-CPO, OO-RLHF, and DR-CPO / OO-RLHF with the confounded ĝ → sample from each model → each model's TRUE value
 /// E_{X~f}[g*(X)] with a 95% CI (the world knows g*) → a table, results.json, results.md and a bar chart

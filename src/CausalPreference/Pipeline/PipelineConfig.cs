@@ -8,7 +8,7 @@ using CausalPreference.IO;
 namespace CausalPreference.Pipeline;
 
 /// <summary>
-/// One JSON file that describes a whole experiment for <c>causalpo pipeline --config FILE.json</c>: the data (a file, or
+/// One JSON file that describes a whole experiment for the pipeline verb (<c>causalpo pipeline</c>, given the file as its config): the data (a file, or
 /// the built-in world), the base model, FT, the objectives and trainer settings, ĝ, m, evaluation and judging, the seed and
 /// the output folder. Property names are snake_case; unknown properties are refused (a typo never passes silently).
 /// Relative <c>data.path</c> values are resolved against the config file's folder; <c>out</c> against the current folder.

@@ -104,7 +104,7 @@ public static class Refutation
     static string Verdict(LiftRow d, double? effectiveRows, string pass, string fail) =>
         effectiveRows is double e && e < MinEffectiveRows ? "INCONCLUSIVE" : d.CoversZero ? pass : fail;
 
-    /// <summary>The held-out split's seed: the pipeline's for the same seed, so `--seed` equal to the pipeline's seed
+    /// <summary>The held-out split's seed: the pipeline's for the same seed, so a seed equal to the pipeline's
     /// (and the same rows, fraction and groups) holds out exactly the pipeline's held-out rows, which FT never saw.</summary>
     static int SplitSeed(RefutationRequest r) => PipelineRunner.TestSplitSeed + (int)(r.Trainer.Seed % 1000);
 

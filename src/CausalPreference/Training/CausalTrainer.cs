@@ -46,7 +46,7 @@ public static class CausalTrainer
     /// <summary>
     /// Version of what a causal training run computes, part of every run's settings fingerprint: bump it when a change
     /// alters the trained weights for the same data and settings, so that a finished or half-done run of the older
-    /// method is never resumed or reused as if it were current (`train` then asks for --force or another --out; the
+    /// method is never resumed or reused as if it were current (`train` then asks to force a restart or to write elsewhere; the
     /// pipeline reruns the stage). 2: DR-CPO's X̃ per step equals its rows per step (<see cref="TildeIndices"/>).
     /// </summary>
     public const string MethodVersion = "3";

@@ -10,7 +10,7 @@ public sealed record TensorBoardScalar(string Tag, long Step, float Value, doubl
 
 /// <summary>
 /// Training metrics as a TensorBoard event file, OUT/tensorboard/events.out.tfevents.causalpo, beside train_log.jsonl
-/// (`tensorboard --logdir OUT/tensorboard`). Tags follow TRL/HF Trainer where the meaning is the same (train/loss,
+/// (point TensorBoard's log folder at OUT/tensorboard). Tags follow TRL/HF Trainer where the meaning is the same (train/loss,
 /// train/learning_rate, train/grad_norm, train/epoch, eval/loss); our own metrics keep their log names (train/value,
 /// train/ess_fraction, train/max_weight, train/anchor_weight, eval/value, …). The step is the global optimizer step.
 /// <para>

@@ -13,7 +13,7 @@ public class TrainingOptionsTests
         var e = Assert.Throws<InputException>(() => new TrainerOptions { BatchSize = 0 }.Validate());
         Assert.Equal(new[] { "batch_size" }, e.Parameters);
         Assert.DoesNotContain("--", e.Message);
-        Assert.StartsWith("--batch-size must be at least 1", e.Respell(InputException.AsFlag).Message);
+        Assert.StartsWith("--batch-size must be at least 1", e.Respell(CausalPreference.Cli.Cli.AsFlag).Message);
         Assert.StartsWith("trainer.batch_size must be at least 1", e.Respell(PipelineTrainerConfig.KeyOf).Message);
     }
 
