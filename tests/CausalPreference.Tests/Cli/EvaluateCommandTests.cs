@@ -1,3 +1,4 @@
+using CausalPreference.Tests.Evaluation.OffPolicy;
 using CausalPreference.Tests.Evaluation;
 using CausalPreference.Models;
 using CausalPreference.Tests.Models;

@@ -1,3 +1,4 @@
+using CausalPreference.Tests.Evaluation.Judging;
 using System.CommandLine;
 using System.Text.Json;
 using CausalPreference.Cli;

@@ -171,11 +171,11 @@ public class HfExportTests
     {
         var ckpt = SavedCheckpoint(ModelConfig.Micro, 47);
         var outDir = NewOut();
-        Assert.Equal(0, CausalPreference.Tests.Evaluation.EvalFixture.Run("export", "--model", ckpt, "--out", outDir).Code);
+        Assert.Equal(0, CausalPreference.Tests.Evaluation.OffPolicy.EvalFixture.Run("export", "--model", ckpt, "--out", outDir).Code);
         Assert.True(File.Exists(Path.Combine(outDir, "model.safetensors")));
-        var (code, err) = CausalPreference.Tests.Evaluation.EvalFixture.Run("export", "--model", ckpt, "--out", outDir);
+        var (code, err) = CausalPreference.Tests.Evaluation.OffPolicy.EvalFixture.Run("export", "--model", ckpt, "--out", outDir);
         Assert.Equal(2, code);
         Assert.Contains("--force", err);
-        Assert.Equal(2, CausalPreference.Tests.Evaluation.EvalFixture.Run("export", "--model", Path.Combine(ckpt, "nope"), "--out", NewOut()).Code);
+        Assert.Equal(2, CausalPreference.Tests.Evaluation.OffPolicy.EvalFixture.Run("export", "--model", Path.Combine(ckpt, "nope"), "--out", NewOut()).Code);
     }
 }

@@ -1,6 +1,6 @@
 using CausalPreference.Evaluation.Judging;
 
-namespace CausalPreference.Tests.Evaluation;
+namespace CausalPreference.Tests.Evaluation.Judging;
 
 public class PairwiseEvaluationTests
 {

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using CausalPreference.Text;
 
-namespace CausalPreference.Tests.Evaluation;
+namespace CausalPreference.Tests.Text;
 
 public class WordCoverageTests
 {

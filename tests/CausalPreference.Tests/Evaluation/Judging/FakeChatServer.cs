@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 
-namespace CausalPreference.Tests.Evaluation;
+namespace CausalPreference.Tests.Evaluation.Judging;
 
 /// <summary>One request as the fake server saw it.</summary>
 public sealed record FakeRequest(int Number, string Method, string Path, string? Authorization, string Body)

@@ -2,7 +2,7 @@ using System.Text.Json;
 using CausalPreference.Evaluation.Judging;
 using CausalPreference.IO;
 
-namespace CausalPreference.Tests.Evaluation;
+namespace CausalPreference.Tests.Evaluation.Judging;
 
 public class OpenAiChatJudgeTests
 {

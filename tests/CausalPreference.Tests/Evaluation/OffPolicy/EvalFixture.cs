@@ -4,7 +4,7 @@ using CausalPreference.Simulation;
 using CausalPreference.Text;
 using static TorchSharp.torch;
 
-namespace CausalPreference.Tests.Evaluation;
+namespace CausalPreference.Tests.Evaluation.OffPolicy;
 
 /// <summary>A temporary folder with two untrained micro models, a small held-out CSV of the built-in world, and CLI helpers.</summary>
 public sealed class EvalFixture : IDisposable

@@ -1,7 +1,7 @@
 using CausalPreference.Causal;
 using CausalPreference.Evaluation.OffPolicy;
 
-namespace CausalPreference.Tests.Evaluation;
+namespace CausalPreference.Tests.Evaluation.OffPolicy;
 
 public sealed class HeldoutEvaluatorTests
 {

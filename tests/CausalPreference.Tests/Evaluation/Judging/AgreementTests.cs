@@ -1,7 +1,7 @@
 using CausalPreference.Evaluation.Judging;
 using CausalPreference.IO;
 
-namespace CausalPreference.Tests.Evaluation;
+namespace CausalPreference.Tests.Evaluation.Judging;
 
 public class AgreementTests
 {

@@ -1,7 +1,8 @@
+using CausalPreference.Tests.Evaluation.OffPolicy;
 using System.Globalization;
 using CausalPreference.Reporting;
 
-namespace CausalPreference.Tests.Evaluation;
+namespace CausalPreference.Tests.Reporting;
 
 public sealed class ReportTests : IDisposable
 {

@@ -1,6 +1,6 @@
 using CausalPreference.Reporting;
 
-namespace CausalPreference.Tests.Evaluation;
+namespace CausalPreference.Tests.Reporting;
 
 public class VerdictTests
 {

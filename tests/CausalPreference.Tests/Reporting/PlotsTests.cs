@@ -1,7 +1,7 @@
 using CausalPreference.Evaluation.Judging;
 using CausalPreference.Reporting;
 
-namespace CausalPreference.Tests.Evaluation;
+namespace CausalPreference.Tests.Reporting;
 
 public class PlotsTests
 {
