@@ -220,7 +220,7 @@ public static class CausalRun
             certified += "; P^R estimated by the FT model (no design probabilities)";
         log.WriteLine(certified);
         var steps = TrainingAlarms.ReadLog(Path.Combine(r.OutDir, "train_log.jsonl"));
-        var alarms = TrainingAlarms.FromSteps(steps);
+        var alarms = TrainingAlarms.FromSteps(steps).Concat(TrainingAlarms.FromSelection(result.Epochs, result.BestStep)).ToList();
         foreach (var a in alarms) log.WriteLine("ALARM: " + a);
         var best = result.Epochs.LastOrDefault(e => e.TryGetValue("step", out var st) && st == result.BestStep)
                    ?? result.Epochs.LastOrDefault(e => e["epoch"] == result.BestEpoch);

@@ -59,4 +59,23 @@ public static class TrainingAlarms
                        "log-probability of the whole text), or let the FT model give P^R.");
         return alarms;
     }
+
+    /// <summary>
+    /// The alarm of a run whose kept checkpoint could not be compared with FT on the selection rows (its held-out
+    /// importance weights rested on too few effective rows; the evaluations of training.json, key
+    /// validation_selection_estimable): checkpoints are ranked by a certified lower bound, and one without a bound is kept
+    /// only when no candidate had one, for resting on the most rows — not for being better. Empty otherwise.
+    /// </summary>
+    public static IReadOnlyList<string> FromSelection(IReadOnlyList<IReadOnlyDictionary<string, double>> evaluations, long keptStep)
+    {
+        var judged = evaluations.Where(e => e.ContainsKey("validation_selection_estimable")).ToList();
+        var kept = judged.LastOrDefault(e => e.TryGetValue("step", out var s) && (long)s == keptStep);
+        if (kept is null || kept["validation_selection_estimable"] != 0) return [];
+        int none = judged.Count(e => e["validation_selection_estimable"] == 0);
+        double ess = kept.TryGetValue("validation_selection_ess_fraction", out var f) ? f : double.NaN;
+        return [$"no checkpoint was shown to be better than FT: in {none} of {judged.Count} evaluations the held-out importance weights rested on too " +
+                $"few effective rows to estimate the improvement (the kept one, step {keptStep}: ESS {100 * ess:0}% of the selection rows). The kept checkpoint " +
+                "is the one resting on the most rows, not one that beat FT; treat the run as unvalidated. More held-out rows or experiments " +
+                "(a larger validation fraction), or a policy kept closer to FT (a stronger anchor), make the comparison possible."];
+    }
 }

@@ -110,7 +110,7 @@ public class CliEndToEndTests
         Assert.True(new FileInfo(Path.Combine(d, "true_values.png")).Length > 5000);
         // FT stops at its target or its budget: 128 training rows at batch 32 = 4 steps per epoch, 30 steps -> 8 epochs at most
         Assert.InRange(r.FtSteps, 4, 32);
-        Assert.Equal(r.FtSteps % 4, 0);
+        Assert.Equal(0, r.FtSteps % 4);
         Assert.True(double.IsFinite(r.FtValidationLoss));
         var md = File.ReadAllText(Path.Combine(d, "results.md"));
         Assert.Contains($"after {r.FtSteps} steps (target 0.185", md);

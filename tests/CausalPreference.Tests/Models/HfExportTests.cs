@@ -67,7 +67,7 @@ public class HfExportTests
         var card = File.ReadAllText(Path.Combine(outDir, "README.md"));
         Assert.Contains("library_name: transformers", card);
         Assert.Contains("GPT-2", card);
-        Assert.Empty(Directory.GetFileSystemEntries(Path.GetDirectoryName(outDir)!).Where(p => Path.GetFileName(p) != "hf")); // no leftovers
+        Assert.DoesNotContain(Directory.GetFileSystemEntries(Path.GetDirectoryName(outDir)!), p => Path.GetFileName(p) != "hf"); // no leftovers
     }
 
     [Fact]

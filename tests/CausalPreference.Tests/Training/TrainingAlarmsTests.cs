@@ -28,4 +28,22 @@ public class TrainingAlarmsTests
         var few = Enumerable.Range(0, 10).Select(i => i < 4 ? Step(1.0, 0, -40, 0) : Step(3, 0.5, -1, 1)).ToList();
         Assert.Empty(TrainingAlarms.FromSteps(few));
     }
+
+    static IReadOnlyDictionary<string, double> Evaluation(long step, bool estimable, double ess) => new Dictionary<string, double>
+    {
+        ["step"] = step, ["validation_selection_estimable"] = estimable ? 1 : 0, ["validation_selection_ess_fraction"] = ess,
+    };
+
+    [Fact]
+    public void AKeptCheckpointWithoutAnEstimateSaysItWasNotShownBetter()
+    {
+        // every evaluation rested on too few rows: the one kept (step 20) was kept for its ESS, not for beating FT
+        var none = new[] { Evaluation(10, false, 0.02), Evaluation(20, false, 0.04) };
+        var a = Assert.Single(TrainingAlarms.FromSelection(none, 20));
+        Assert.StartsWith("no checkpoint was shown to be better than FT: in 2 of 2 evaluations", a);
+        Assert.Contains("step 20: ESS 4%", a);
+        // a kept checkpoint with an estimate, or a run without selection (paper-exact), raises nothing
+        Assert.Empty(TrainingAlarms.FromSelection([Evaluation(10, false, 0.02), Evaluation(20, true, 0.5)], 20));
+        Assert.Empty(TrainingAlarms.FromSelection([new Dictionary<string, double> { ["step"] = 20, ["validation_loss"] = 1 }], 20));
+    }
 }
