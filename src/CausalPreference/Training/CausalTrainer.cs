@@ -139,7 +139,7 @@ public static class CausalTrainer
                 var metrics = new Dictionary<string, double>(ev.Metrics ?? new Dictionary<string, double>())
                 {
                     ["selection_improvement"] = cert.Improvement, ["selection_lower_bound"] = cert.Lower, ["selection_ess_fraction"] = cert.EssFraction,
-                    ["selection_estimable"] = cert.Estimable ? 1 : 0,
+                    ["selection_estimable"] = cert.Estimable ? 1 : 0, ["selection_rows"] = cert.Rows,
                 };
                 // the checkpoint with the highest lower bound is kept (the loop keeps the lowest loss); one that rests on too few rows is never preferred
                 double loss = cert.Estimable ? -cert.Lower : 1e9 - cert.EssFraction;

@@ -73,8 +73,11 @@ public static class TrainingAlarms
         if (kept is null || kept["validation_selection_estimable"] != 0) return [];
         int none = judged.Count(e => e["validation_selection_estimable"] == 0);
         double ess = kept.TryGetValue("validation_selection_ess_fraction", out var f) ? f : double.NaN;
+        string where = kept.TryGetValue("validation_selection_rows", out var rows)
+            ? $"an effective {ess * rows:0.#} of {rows:0} selection rows, fewer than the {Causal.ImprovementCertificate.MinEffectiveRows:0} needed"
+            : $"ESS {100 * ess:0}% of the selection rows";
         return [$"no checkpoint was shown to be better than FT: in {none} of {judged.Count} evaluations the held-out importance weights rested on too " +
-                $"few effective rows to estimate the improvement (the kept one, step {keptStep}: ESS {100 * ess:0}% of the selection rows). The kept checkpoint " +
+                $"few effective rows to estimate the improvement (the kept one, step {keptStep}: {where}). The kept checkpoint " +
                 "is the one resting on the most rows, not one that beat FT; treat the run as unvalidated. More held-out rows or experiments " +
                 "(a larger validation fraction), or a policy kept closer to FT (a stronger anchor), make the comparison possible."];
     }

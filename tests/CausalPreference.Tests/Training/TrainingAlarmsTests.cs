@@ -42,6 +42,8 @@ public class TrainingAlarmsTests
         var a = Assert.Single(TrainingAlarms.FromSelection(none, 20));
         Assert.StartsWith("no checkpoint was shown to be better than FT: in 2 of 2 evaluations", a);
         Assert.Contains("step 20: ESS 4%", a);
+        var counted = new Dictionary<string, double>(Evaluation(20, false, 0.5)) { ["validation_selection_rows"] = 6 };
+        Assert.Contains("step 20: an effective 3 of 6 selection rows, fewer than the 5 needed", Assert.Single(TrainingAlarms.FromSelection([counted], 20)));
         // a kept checkpoint with an estimate, or a run without selection (paper-exact), raises nothing
         Assert.Empty(TrainingAlarms.FromSelection([Evaluation(10, false, 0.02), Evaluation(20, true, 0.5)], 20));
         Assert.Empty(TrainingAlarms.FromSelection([new Dictionary<string, double> { ["step"] = 20, ["validation_loss"] = 1 }], 20));
