@@ -105,10 +105,13 @@ if cmp -s "$work/sft-ref/model.safetensors" "$work/sft-run/model.safetensors"; t
 fi
 
 echo "== two writers into one --out"
-"$cli" "${sft[@]}" --out "$work/sft-conc" >/dev/null 2>"$work/sft-conc.err" &
+# the first writer trains long enough (40 epochs) to still hold its lock when the second one has started up: with the
+# 3-epoch run, a fast machine finished it first, and the second then found a finished run (exit 0), not a writer
+long=(sft --data "$work/data.csv" --base "$base" --epochs 40 --batch-size 16 --seed 5)
+"$cli" "${long[@]}" --out "$work/sft-conc" >/dev/null 2>"$work/sft-conc.err" &
 pid=$!
 if wait_for 600 test -s "$work/sft-conc/.lock.pid"; then
-  expect_refusal "a second sft into the same --out (the first is pid $pid)" "process $pid" "$cli" "${sft[@]}" --out "$work/sft-conc"
+  expect_refusal "a second sft into the same --out (the first is pid $pid)" "process $pid" "$cli" "${long[@]}" --out "$work/sft-conc"
 else fail "the first writer took no lock"; fi
 kill9 "$pid"
 
@@ -119,7 +122,7 @@ pid=$!
 wait_for 600 bash -c "{ [ \"\$(cat '$work/sft-run/.lock.pid' 2>/dev/null)\" = $pid ] && n=\$(cat '$work/sft-run/train_log.jsonl' 2>/dev/null | wc -l) && [ \$n -ge 3 ] && [ \$n -lt $(lines "$work/sft-ref/train_log.jsonl") ]; } || ! kill -0 $pid 2>/dev/null"
 if kill9 "$pid"; then pass "sft --force killed mid-run ($(lines "$work/sft-run/train_log.jsonl") steps of the new run logged)"
 else fail "the --force run finished before it could be killed"; fi
-check "after the kill no old final model or checksums remain" test ! -e "$work/sft-run/model.safetensors" -a ! -e "$work/sft-run/checksums.json" -a ! -e "$work/sft-run/causalpo_config.json"
+check "after the kill no old final model or checksums remain" test ! -e "$work/sft-run/model.safetensors" -a ! -e "$work/sft-run/checksums.json" -a ! -e "$work/sft-run/causalpo_config.json" -a ! -e "$work/sft-run/config.json"
 expect_refusal "score on the interrupted --force folder" "error:" "$cli" score --data "$work/data.csv" --model "$work/sft-run" --out "$work/force-score.csv"
 
 echo "== train, killed and rerun with a changed option"
