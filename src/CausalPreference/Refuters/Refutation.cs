@@ -131,9 +131,8 @@ public static class Refutation
             LoggingLogp = () =>
             {
                 if (rows.DesignLogp != null) return rows.DesignLogp;
-                var (ft, tok) = Checkpoint.Load(r.ModelPath, r.Device);
-                try { return ReferenceTable.Get(r.ModelPath, ft, tok, rows.Texts, null, Path.Combine(r.OutDir, ".cache")).logp; }
-                finally { ft.Dispose(); }
+                using var ft = LoadedModel.Open(r.ModelPath, r.Device);
+                return ReferenceTable.Get(r.ModelPath, ft.Model, ft.Tokenizer, rows.Texts, null, Path.Combine(r.OutDir, ".cache")).logp;
             },
             OutcomeModel = () =>
             {

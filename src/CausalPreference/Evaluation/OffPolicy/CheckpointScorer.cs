@@ -31,29 +31,26 @@ public sealed class CheckpointScorer(IReadOnlyDictionary<string, string> paths, 
     public PolicyScores Score(string model, bool withSamples)
     {
         var path = paths[model];
-        var (lm, tok) = Checkpoint.Load(path, device);
-        try
+        using var loaded = LoadedModel.Open(path, device); // disposed when scored (a large model frees its weights)
+        var (lm, tok) = loaded;
+        double[] logp;
+        bool scoresCached = false;
+        if (CacheDir != null) (logp, scoresCached) = ReferenceTable.Get(path, lm, tok, rows.Texts, rows.Prompts, CacheDir);
+        else logp = SequenceScorer.Score(lm, tok, rows.Texts, rows.Prompts);
+        int truncated = 0;
+        for (int i = 0; i < rows.Count; i++)
         {
-            double[] logp;
-            bool scoresCached = false;
-            if (CacheDir != null) (logp, scoresCached) = ReferenceTable.Get(path, lm, tok, rows.Texts, rows.Prompts, CacheDir);
-            else logp = SequenceScorer.Score(lm, tok, rows.Texts, rows.Prompts);
-            int truncated = 0;
-            for (int i = 0; i < rows.Count; i++)
-            {
-                int plen = rows.Prompts?[i] is { Length: > 0 } p ? tok.Encode(p).Length : 0;
-                if (1 + plen + tok.Encode(rows.Texts[i]).Length + 1 > lm.Config.ContextLength) truncated++;
-            }
-            if (!withSamples) return new PolicyScores(logp, null, scoresCached, false, truncated);
-            if (StoredSamples != null) return new PolicyScores(logp, StoredSamples(model), scoresCached, true, truncated);
-            if (CacheDir != null)
-            {
-                var (set, samplesCached) = UnlabeledSamples.Get(path, lm, tok, PolicySamples, rows.Prompts, Sampler(tok), CacheDir);
-                return new PolicyScores(logp, set.Texts, scoresCached, samplesCached, truncated, set.NonCanonical);
-            }
-            var gen = TextGenerator.Generate(lm, tok, new string?[PolicySamples], Sampler(tok));
-            return new PolicyScores(logp, gen.Select(x => x.Text).ToArray(), scoresCached, false, truncated, gen.Count(x => !x.Canonical));
+            int plen = rows.Prompts?[i] is { Length: > 0 } p ? tok.Encode(p).Length : 0;
+            if (1 + plen + tok.Encode(rows.Texts[i]).Length + 1 > lm.Config.ContextLength) truncated++;
         }
-        finally { lm.Dispose(); }
+        if (!withSamples) return new PolicyScores(logp, null, scoresCached, false, truncated);
+        if (StoredSamples != null) return new PolicyScores(logp, StoredSamples(model), scoresCached, true, truncated);
+        if (CacheDir != null)
+        {
+            var (set, samplesCached) = UnlabeledSamples.Get(path, lm, tok, PolicySamples, rows.Prompts, Sampler(tok), CacheDir);
+            return new PolicyScores(logp, set.Texts, scoresCached, samplesCached, truncated, set.NonCanonical);
+        }
+        var gen = TextGenerator.Generate(lm, tok, new string?[PolicySamples], Sampler(tok));
+        return new PolicyScores(logp, gen.Select(x => x.Text).ToArray(), scoresCached, false, truncated, gen.Count(x => !x.Canonical));
     }
 }

@@ -58,10 +58,9 @@ public static class PolicyEvaluation
         {
             if (!File.Exists(r.LoggingModelPath) && !Directory.Exists(r.LoggingModelPath))
                 throw new InputException("logging model folder not found; give the FT model the data's texts were estimated to come from", r.LoggingModelPath);
-            var (lm, lt) = Checkpoint.Load(r.LoggingModelPath, r.Device);
             bool cached;
-            try { (logpR, cached) = ReferenceTable.Get(r.LoggingModelPath, lm, lt, texts, prompts, r.CacheDir); }
-            finally { lm.Dispose(); }
+            using (var logging = LoadedModel.Open(r.LoggingModelPath, r.Device))
+                (logpR, cached) = ReferenceTable.Get(r.LoggingModelPath, logging.Model, logging.Tokenizer, texts, prompts, r.CacheDir);
             loggingSource = $"estimated P̂^R: logging model {r.LoggingModelPath}";
             log.WriteLine($"log P̂^R from {r.LoggingModelPath} ({(cached ? "cached" : "computed")})");
         }
