@@ -306,6 +306,7 @@ public static class TrainLoop
     {
         foreach (var f in new[] { HfFormat.ConfigFile, Checkpoint.ConfigFile, Checkpoint.ChecksumFile, Checkpoint.WeightsFile, Text.Tokenizers.ConfigFile,
                      HfFormat.GenerationConfigFile, Text.HfTokenizerFiles.ConfigFile, Text.HfTokenizerFiles.SpecialTokensFile, ModelCard.FileName,
+                     Text.TokenizerJson.FileName, "vocab.json", "merges.txt",
                      LoraAdapters.WeightsFile, LoraAdapters.ConfigFile, "run.json" })
             if (File.Exists(Path.Combine(outDir, f))) File.Delete(Path.Combine(outDir, f));
         var s = Path.Combine(outDir, StateDir);

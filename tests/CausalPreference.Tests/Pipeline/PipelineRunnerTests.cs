@@ -53,7 +53,7 @@ public sealed class PipelineRunnerTests : IDisposable
         {
             var root = doc.RootElement;
             var models = root.GetProperty("models").EnumerateArray().Select(m => m.GetProperty("name").GetString()).ToArray();
-            Assert.Equal(["ft", "cpo", "dr-cpo", "oo-rlhf"], models);
+            Assert.Equal(new string?[] { "ft", "cpo", "dr-cpo", "oo-rlhf" }, models);
             Assert.Equal(4 * 2, root.GetProperty("values").GetArrayLength()); // 4 models × 2 estimators
             Assert.Equal(3 * 2, root.GetProperty("lifts").GetArrayLength());
             Assert.Equal(4, root.GetProperty("true_values").GetArrayLength());
@@ -78,7 +78,7 @@ public sealed class PipelineRunnerTests : IDisposable
         Assert.Empty(second.StagesRun);
         Assert.Equal(["prepare", "ft", "outcome", "reference", "xtilde", "train:cpo", "train:dr-cpo", "train:oo-rlhf",
             "generate:ft", "generate:cpo", "generate:dr-cpo", "generate:oo-rlhf", "evaluate", "judge", "report"], second.StagesSkipped);
-        Assert.Equal(4, second.Report.TrueValues!.Length);
+        Assert.Equal(4, second.Report!.TrueValues!.Length);
     }
 
     [Fact]

@@ -55,8 +55,8 @@ public sealed class RefutationTests : IDisposable
         Assert.Contains("'g'", within);
         var a = Enumerable.Range(0, 3).Select(r => s.Get(r, "y")).OrderBy(v => v).ToArray();
         var b = Enumerable.Range(3, 2).Select(r => s.Get(r, "y")).OrderBy(v => v).ToArray();
-        Assert.Equal(["1", "2", "3"], a);
-        Assert.Equal(["10", "20"], b);
-        Assert.Equal(["x1", "x2", "x3", "x4", "x5"], Enumerable.Range(0, 5).Select(r => s.Get(r, "text")).ToArray());
+        Assert.Equal(new string?[] { "1", "2", "3" }, a);
+        Assert.Equal(new string?[] { "10", "20" }, b);
+        Assert.Equal(new string?[] { "x1", "x2", "x3", "x4", "x5" }, Enumerable.Range(0, 5).Select(r => s.Get(r, "text")).ToArray());
     }
 }
