@@ -16,15 +16,17 @@ public static partial class PipelineRunner
     static void Evaluate(PipelineConfig c, List<string> names, Dictionary<string, string> modelPath, DirectOutcomeDataset? test, HeldoutOutcome? heldout,
         string outDir, World? world, torch.Device? device, TextWriter log)
     {
+        // the built-in world's true value of a model's samples
+        TrueValueRow Truth(string name)
+        {
+            var tv = world!.TrueValue(ReadSamples(outDir, name));
+            return new TrueValueRow(name, tv.Mean, tv.StdError, tv.CiLow, tv.CiHigh, tv.FractionGrammatical, tv.N, tv.PhraseSumMean);
+        }
         if (test is null || heldout is null)
         {
             // no held-out rows (the built-in world): the true values alone
-            var truth = names.Select(name =>
-            {
-                var tv = world!.TrueValue(ReadSamples(outDir, name));
-                log.WriteLine($"{name}: true value {tv.Mean:F3} [{tv.CiLow:F3}, {tv.CiHigh:F3}], {tv.FractionGrammatical:P0} grammatical");
-                return new TrueValueRow(name, tv.Mean, tv.StdError, tv.CiLow, tv.CiHigh, tv.FractionGrammatical, tv.N, tv.PhraseSumMean);
-            }).ToArray();
+            var truth = names.Select(Truth).ToArray();
+            foreach (var t in truth) log.WriteLine($"{t.Model}: true value {t.Mean:F3} [{t.CiLow:F3}, {t.CiHigh:F3}], {t.FractionGrammatical:P0} grammatical");
             AtomicFile.WriteAllText(Path.Combine(outDir, "eval/values.json"), JsonSerializer.Serialize(new EvaluationResult("none (no held-out rows)", "none (no held-out rows)",
                 [], [], truth, world!.ExpectedValueUnderPR(), world.BestPossibleValue()), ReportJson));
             return;
@@ -48,11 +50,7 @@ public static partial class PipelineRunner
         {
             ev.Scores(name);
             foreach (var e in offPolicy) values.Add(ValueRow.Of(name, e, ev.Value(e, name)));
-            if (world != null)
-            {
-                var tv = world.TrueValue(ReadSamples(outDir, name));
-                trueValues.Add(new TrueValueRow(name, tv.Mean, tv.StdError, tv.CiLow, tv.CiHigh, tv.FractionGrammatical, tv.N, tv.PhraseSumMean));
-            }
+            if (world != null) trueValues.Add(Truth(name));
             log.WriteLine($"{name}: " + string.Join("; ", values.Where(v => v.Model == name).Select(v => $"{v.Estimator} {v.Estimate:G4} [{v.CiLow:G4}, {v.CiHigh:G4}]"))
                 + (world != null ? $"; true value {trueValues[^1].Mean:F3}" : ""));
         }
